@@ -1,0 +1,11 @@
+"""Tests: SQLite unless DATABASE_URL says otherwise; Celery eager unless REDIS_URL is set."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = env("SECRET_KEY", default="test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Pages are tested without collectstatic; the manifest is exercised by check --deploy in CI.
+AXES_FAILURE_LIMIT = 5

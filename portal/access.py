@@ -1,0 +1,170 @@
+"""The one place that decides who may see or change which object.
+
+Views, the API and the admin all ask here: ``scope(user, queryset)`` narrows a queryset to what the
+user may see, and ``can(user, action, target)`` answers for one object (or a model, for "add").
+Each model is registered with the rule that owns it; a model that is not registered is refused to
+everybody but administrators, so a new model cannot leak by being forgotten.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model, Q, QuerySet
+
+from portal.models import AuditEvent, Role, User
+
+VIEW = "view"
+ADD = "add"
+CHANGE = "change"
+DELETE = "delete"
+
+AnyUser = User | AnonymousUser
+
+
+def is_admin(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def is_academy(user: AnyUser) -> bool:
+    """An academy coordinator of either desk, or an administrator."""
+    return is_admin(user) or bool(
+        user.is_authenticated and user.is_active and user.role == Role.ACADEMY_COORDINATOR
+    )
+
+
+def has_role(user: AnyUser, *roles: str) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in roles)
+
+
+def can_use_admin(user: AnyUser) -> bool:
+    return is_academy(user)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one model is guarded.
+
+    ``visible`` builds the Q of rows a user may see (None: nothing); ``actions`` says, per write
+    action, who may do it (on top of seeing the object).
+    """
+
+    visible: Callable[[AnyUser], Q | None]
+    actions: dict[str, Callable[[AnyUser], bool]]
+
+
+def _everyone(user: AnyUser) -> Q:
+    return Q()
+
+
+def _institution_rows(prefix: str) -> Callable[[AnyUser], Q | None]:
+    """Rows that belong to an institution reached through ``prefix`` ('' for Institution itself)."""
+    field = f"{prefix}__" if prefix else ""
+    pk = f"{prefix}_id" if prefix else "pk"
+
+    def visible(user: AnyUser) -> Q | None:
+        if is_admin(user):
+            return Q()
+        if not (user.is_authenticated and user.is_active):
+            return None
+        if user.role == Role.ACADEMY_COORDINATOR:
+            return Q(**{f"{field}desk": user.desk})
+        if user.role == Role.PROVINCIAL_COORDINATOR:
+            return Q(**{f"{field}province_id": user.province_id})
+        if user.role == Role.INSTITUTION_STAFF:
+            return Q(**{pk: user.institution_id})
+        return None
+
+    return visible
+
+
+def _admin_only_rows(user: AnyUser) -> Q | None:
+    return Q() if is_admin(user) else None
+
+
+def _academy_rows(user: AnyUser) -> Q | None:
+    return Q() if is_academy(user) else None
+
+
+def _enrollment_rows(user: AnyUser) -> Q | None:
+    """A learner sees her own places; schools and provinces see their learners'; the academy all."""
+    if has_role(user, Role.LEARNER):
+        return Q(learner_id=user.pk)
+    if is_academy(user):
+        return Q()
+    if has_role(user, Role.INSTITUTION_STAFF):
+        return Q(learner__institution_id=user.institution_id)
+    if has_role(user, Role.PROVINCIAL_COORDINATOR):
+        return Q(learner__institution__province_id=user.province_id)
+    return None
+
+
+def _nobody(user: AnyUser) -> bool:
+    return False
+
+
+_RULES: dict[type[Model], Rule] = {}
+
+
+def register(model: type[Model], rule: Rule) -> None:
+    _RULES[model] = rule
+
+
+def _rule_for(model: type[Model]) -> Rule:
+    return _RULES.get(model, Rule(visible=_admin_only_rows, actions={}))
+
+
+def scope(user: AnyUser, queryset: QuerySet) -> QuerySet:
+    """The rows of ``queryset`` that ``user`` may see."""
+    condition = _rule_for(queryset.model).visible(user)
+    if condition is None:
+        return queryset.none()
+    return queryset.filter(condition)
+
+
+def can(user: AnyUser, action: str, target: Model | type[Model]) -> bool:
+    """May ``user`` do ``action`` on ``target`` (an instance, or a model class for list/add)?"""
+    model = target if isinstance(target, type) else type(target)
+    rule = _rule_for(model)
+    if action == VIEW:
+        condition = rule.visible(user)
+        if condition is None:
+            return False
+        if isinstance(target, type) or condition == Q():
+            return True
+        return scope(user, model._default_manager.filter(pk=target.pk)).exists()
+    allowed = rule.actions.get(action, _nobody)
+    if not allowed(user):
+        return False
+    if isinstance(target, type):
+        return True
+    return can(user, VIEW, target)
+
+
+def register_defaults() -> None:
+    """Rules of the models that exist today; later apps register theirs in their AppConfig.ready."""
+    from courses.models import Cohort, Program, SimulationStage, SimulationStep
+    from enrollment.models import Institution, Province
+    from learners.models import Enrollment
+
+    catalog = Rule(
+        visible=_everyone, actions={ADD: is_academy, CHANGE: is_academy, DELETE: is_admin}
+    )
+    for model in (Program, SimulationStage, SimulationStep, Province):
+        register(model, catalog)
+    register(
+        Institution,
+        Rule(
+            visible=_institution_rows(""),
+            actions={ADD: is_academy, CHANGE: is_academy, DELETE: is_admin},
+        ),
+    )
+    register(
+        Cohort,
+        Rule(
+            visible=_academy_rows, actions={ADD: is_academy, CHANGE: is_academy, DELETE: is_admin}
+        ),
+    )
+    register(Enrollment, Rule(visible=_enrollment_rows, actions={ADD: is_academy}))
+    register(AuditEvent, Rule(visible=_academy_rows, actions={}))
+    register(User, Rule(visible=_admin_only_rows, actions={ADD: is_admin, CHANGE: is_admin}))

@@ -1,0 +1,22 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from portal import access
+from portal.models import Role
+
+
+def navigation(request):
+    """The navigation bar for the signed-in user's role."""
+    user = getattr(request, "user", None)
+    items = [(_("培训项目"), reverse("courses:catalog"))]
+    if user is not None and user.is_authenticated:
+        items.append((_("工作台"), reverse("portal:dashboard")))
+        if access.has_role(
+            user, Role.INSTITUTION_STAFF, Role.PROVINCIAL_COORDINATOR, Role.ACADEMY_COORDINATOR
+        ) or access.is_admin(user):
+            label = _("本单位") if user.role == Role.INSTITUTION_STAFF else _("参训单位")
+            items.append((label, reverse("enrollment:institution-list")))
+        if access.can_use_admin(user):
+            items.append((_("管理后台"), reverse("admin:index")))
+    items.append((_("接口文档"), reverse("api-docs")))
+    return {"nav_items": items}
