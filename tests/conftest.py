@@ -1,0 +1,66 @@
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from enrollment.models import InstitutionType, Province
+from portal.models import Desk
+from tests.factories import (
+    AcademyCoordinatorFactory,
+    AdminFactory,
+    InstitutionFactory,
+    LearnerFactory,
+    ProvincialCoordinatorFactory,
+    StaffFactory,
+)
+
+ROLES = [
+    "anonymous",
+    "staff_a",
+    "staff_b",
+    "prov_bj",
+    "coord_ug",
+    "coord_voc",
+    "learner_a",
+    "admin",
+]
+
+
+@pytest.fixture
+def world(db):
+    """Two schools in two provinces on two desks, and one user of every role.
+
+    staff_a, learner_a and prov_bj belong with school_a (本科, 北京); staff_b with school_b (高职, 江苏).
+    """
+    beijing = Province.objects.get(code="11")
+    jiangsu = Province.objects.get(code="32")
+    school_a = InstitutionFactory(name="北京测试大学", province=beijing)
+    school_b = InstitutionFactory(
+        name="江苏测试职业技术学院", type=InstitutionType.VOCATIONAL, province=jiangsu
+    )
+    users = {
+        "anonymous": AnonymousUser(),
+        "staff_a": StaffFactory(username="staff_a", institution=school_a),
+        "staff_b": StaffFactory(username="staff_b", institution=school_b),
+        "prov_bj": ProvincialCoordinatorFactory(username="prov_bj", province=beijing),
+        "coord_ug": AcademyCoordinatorFactory(username="coord_ug", desk=Desk.UNDERGRADUATE),
+        "coord_voc": AcademyCoordinatorFactory(username="coord_voc", desk=Desk.VOCATIONAL),
+        "learner_a": LearnerFactory(username="learner_a", institution=school_a),
+        "admin": AdminFactory(username="admin"),
+    }
+    return SimpleNamespace(
+        beijing=beijing, jiangsu=jiangsu, school_a=school_a, school_b=school_b, users=users
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client signed in as the given user (or anonymous)."""
+
+    def make(user):
+        client.logout()
+        if user.is_authenticated:
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make
