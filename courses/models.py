@@ -61,7 +61,10 @@ class Program(TimeStampedModel):
                 name="program_fee_matches_rule",
                 condition=(
                     Q(fee_rule=FeeRule.NEGOTIATED, fee_amount__isnull=True)
-                    | (~Q(fee_rule=FeeRule.NEGOTIATED) & Q(fee_amount__gt=0))
+                    | (
+                        ~Q(fee_rule=FeeRule.NEGOTIATED)
+                        & Q(fee_amount__isnull=False, fee_amount__gt=0)
+                    )
                 ),
                 violation_error_message=_("协商收费的班次不填收费标准，其他班次须填写正数金额。"),
             ),

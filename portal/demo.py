@@ -76,7 +76,12 @@ def demo_load() -> list[DemoLogin]:
     for index, code in enumerate(institutions, start=1):
         institution = institutions[code]
         username = f"school-{index}"
-        _user(username, f"{institution.name}组织部联系人", role=Role.INSTITUTION_STAFF, institution=institution)
+        _user(
+            username,
+            f"{institution.name}组织部联系人",
+            role=Role.INSTITUTION_STAFF,
+            institution=institution,
+        )
         logins.append(DemoLogin(username, f"参训单位联系人（{institution.name}）"))
 
     program = Program.objects.get(code="party-affairs-staff")

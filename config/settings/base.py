@@ -121,23 +121,26 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
-# EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.org:587 (default: print mails to the console).
-_email = env.email("EMAIL_URL", default="consolemail://")
-_smtp_options = {
-    "host": _email.get("EMAIL_HOST"),
-    "port": _email.get("EMAIL_PORT"),
-    "username": _email.get("EMAIL_HOST_USER"),
-    "password": _email.get("EMAIL_HOST_PASSWORD"),
-    "use_tls": _email.get("EMAIL_USE_TLS", False),
-    "use_ssl": _email.get("EMAIL_USE_SSL", False),
-    "timeout": 10,
-}
-MAILERS = {
-    "default": {
-        "BACKEND": _email["EMAIL_BACKEND"],
-        "OPTIONS": _smtp_options if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend") else {},
-    }
-}
+
+def email_mailers(email: dict) -> dict:
+    """MAILERS from a parsed EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.org:587."""
+    backend = email["EMAIL_BACKEND"]
+    options = {}
+    if backend.endswith("smtp.EmailBackend"):
+        options = {
+            "host": email.get("EMAIL_HOST"),
+            "port": email.get("EMAIL_PORT"),
+            "username": email.get("EMAIL_HOST_USER"),
+            "password": email.get("EMAIL_HOST_PASSWORD"),
+            "use_tls": email.get("EMAIL_USE_TLS", False),
+            "use_ssl": email.get("EMAIL_USE_SSL", False),
+            "timeout": 10,
+        }
+    return {"default": {"BACKEND": backend, "OPTIONS": options}}
+
+
+# Mail is printed to the console unless EMAIL_URL names a server.
+MAILERS = email_mailers(env.email("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="培训报名平台 <noreply@localhost>")
 
 # Security headers. Django's own Content Security Policy: no inline script or style anywhere.

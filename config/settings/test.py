@@ -11,3 +11,5 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 AXES_FAILURE_LIMIT = 5
+# Tasks run in-process in tests; the integration tests switch to the real broker and a worker.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,0 +1,72 @@
+import datetime
+
+import pytest
+
+from courses.models import Program
+from courses.services import (
+    ERROR_OVER_PROGRAM_LIMIT,
+    ERROR_STUDY_TOO_LONG,
+    add_months,
+    cohort_create,
+)
+from portal.errors import ApplicationError
+from portal.models import AuditEvent
+from tests.factories import AcademyCoordinatorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def create(**overrides):
+    coordinator = AcademyCoordinatorFactory()
+    fields = {
+        "program": Program.objects.get(code="activists"),
+        "name": "第1期",
+        "start_date": datetime.date(2026, 3, 1),
+        "end_date": datetime.date(2026, 5, 1),
+        "capacity": 200,
+        "coordinator": coordinator,
+        "by": coordinator,
+    }
+    return cohort_create(**{**fields, **overrides})
+
+
+def test_a_cohort_of_exactly_two_months_is_created_and_audited():
+    cohort = create()
+
+    assert cohort.pk is not None
+    assert AuditEvent.objects.filter(action="cohort.create", object_id=str(cohort.pk)).exists()
+
+
+def test_a_cohort_longer_than_two_months_is_refused():
+    with pytest.raises(ApplicationError) as error:
+        create(end_date=datetime.date(2026, 5, 2))
+
+    assert error.value.message == str(ERROR_STUDY_TOO_LONG % {"latest": "2026-05-01"})
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_workshop_holds_at_most_fifty():
+    workshop = Program.objects.get(code="double-creation-workshop")
+
+    with pytest.raises(ApplicationError) as error:
+        create(program=workshop, capacity=51)
+
+    assert error.value.message == str(ERROR_OVER_PROGRAM_LIMIT % {"max": 50})
+    assert create(program=workshop, capacity=50, name="工作坊1").capacity == 50
+
+
+def test_end_before_start_is_refused():
+    with pytest.raises(ApplicationError):
+        create(end_date=datetime.date(2026, 2, 28))
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (datetime.date(2026, 1, 31), 1, datetime.date(2026, 2, 28)),
+        (datetime.date(2026, 12, 15), 2, datetime.date(2027, 2, 15)),
+        (datetime.date(2028, 12, 31), 2, datetime.date(2029, 2, 28)),
+    ],
+)
+def test_add_months_clamps_to_the_months_end(day, months, expected):
+    assert add_months(day, months) == expected
