@@ -5,7 +5,6 @@ from courses.models import Cohort, Program, SimulationStage, SimulationStep
 from courses.services import cohort_validate
 from portal.admin_site import AccessInlineMixin, AccessModelAdmin
 from portal.errors import ApplicationError
-from portal.services import audit_record
 
 
 @admin.register(Program)
@@ -24,15 +23,6 @@ class ProgramAdmin(AccessModelAdmin):
     list_editable = ("is_active",)
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action="program.change" if change else "program.create",
-            target=obj,
-            details={"changed": form.changed_data},
-        )
 
 
 class SimulationStepInline(AccessInlineMixin, admin.TabularInline):
@@ -75,12 +65,3 @@ class CohortAdmin(AccessModelAdmin):
     search_fields = ("name", "program__name")
     list_select_related = ("program", "coordinator")
     date_hierarchy = "start_date"
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action="cohort.change" if change else "cohort.create",
-            target=obj,
-            details={"changed": form.changed_data},
-        )

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from portal import access
+from portal.services import audit_record
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -14,7 +15,34 @@ class PortalAdminSite(admin.AdminSite):
 
 
 class AccessModelAdmin(admin.ModelAdmin):
-    """A ModelAdmin whose every permission and queryset comes from ``portal.access``."""
+    """A ModelAdmin whose every permission and queryset comes from ``portal.access``.
+
+    Every save and delete made through it is written to the audit log.
+    """
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if "password" not in name]
+        audit_record(
+            actor=request.user,
+            action=f"{self.model._meta.model_name}.{'change' if change else 'create'}",
+            target=obj,
+            details={
+                "changed": changed,
+                "password_changed": len(changed) != len(form.changed_data),
+            },
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action=f"{self.model._meta.model_name}.delete", target=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit_record(
+                actor=request.user, action=f"{self.model._meta.model_name}.delete", target=obj
+            )
+        super().delete_queryset(request, queryset)
 
     def get_queryset(self, request):
         return access.scope(request.user, super().get_queryset(request))

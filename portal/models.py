@@ -54,7 +54,6 @@ class User(AbstractUser):
         related_name="coordinators",
     )
     desk = models.CharField(_("负责条线"), max_length=16, choices=Desk.choices, blank=True)
-    must_change_password = models.BooleanField(_("首次登录须修改密码"), default=False)
 
     objects = UserManager()
 

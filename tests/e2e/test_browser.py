@@ -1,0 +1,68 @@
+"""In a real browser (Debian's Chromium, driven by Playwright): what a person sees."""
+
+import os
+import shutil
+
+import pytest
+
+from tests.factories import PASSWORD, StaffFactory
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def page(live_server):
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("REQUIRE_INTEGRATION") == "1":
+            pytest.fail("browser tests need Debian's chromium (scripts/system-packages test)")
+        pytest.skip("chromium is not installed")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(locale="en-US")
+        page = context.new_page()
+        page.console_messages_seen = []
+        page.on("console", lambda message: page.console_messages_seen.append(message.text))
+        page.base = live_server.url
+        yield page
+        browser.close()
+
+
+def test_a_school_contact_signs_in_and_finds_her_school_with_no_csp_violation(
+    page, transactional_db
+):
+    # given a school contact, in a browser set to English
+    from enrollment.services import provinces_load
+
+    provinces_load()
+    staff = StaffFactory(username="school-contact", institution__name="北京浏览器测试大学")
+
+    # when she opens the portal and signs in
+    page.goto(page.base + "/")
+    assert "2026年高校基层党组织书记和教职工党员网络培训" in page.content()  # Chinese by default
+    page.click("text=登录报名")
+    page.fill("#id_username", staff.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form button[type=submit] >> text=登录")
+
+    # then she is on her dashboard, sees her school, and the page broke no policy
+    page.wait_for_url("**/dashboard/")
+    assert "北京浏览器测试大学" in page.content()
+    assert not [m for m in page.console_messages_seen if "Content Security Policy" in m]
+
+
+def test_the_language_can_be_switched_to_english(page, transactional_db):
+    from courses.services import catalog_load
+
+    catalog_load()
+    page.goto(page.base + "/catalog/")
+
+    page.click("button[name=language][value=en]")
+
+    page.wait_for_load_state()
+    assert "How to enroll" in page.content()
