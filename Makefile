@@ -8,16 +8,18 @@ PORT ?= 8000
 
 .PHONY: run test install system-packages lint format migrate demo worker bench clean
 
-run: install
+run:
 	@./scripts/system-packages run
+	@$(MAKE) --no-print-directory install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_catalog
 	$(MANAGE) load_demo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-test: install
+test:
 	@./scripts/system-packages test
+	@$(MAKE) --no-print-directory install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed node_modules/.installed locale/en/LC_MESSAGES/django.mo
@@ -39,6 +41,7 @@ locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po $(VENV)/.instal
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff check --fix .

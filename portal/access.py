@@ -8,6 +8,7 @@ everybody but administrators, so a new model cannot leak by being forgotten.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, Q, QuerySet
@@ -33,8 +34,8 @@ def is_academy(user: AnyUser) -> bool:
     )
 
 
-def has_role(user: AnyUser, *roles: str) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role in roles)
+def has_role(user: AnyUser, *roles: str) -> TypeGuard[User]:
+    return isinstance(user, User) and user.is_active and user.role in roles
 
 
 def can_use_admin(user: AnyUser) -> bool:
@@ -65,7 +66,7 @@ def _institution_rows(prefix: str) -> Callable[[AnyUser], Q | None]:
     def visible(user: AnyUser) -> Q | None:
         if is_admin(user):
             return Q()
-        if not (user.is_authenticated and user.is_active):
+        if not isinstance(user, User) or not user.is_active:
             return None
         if user.role == Role.ACADEMY_COORDINATOR:
             return Q(**{f"{field}desk": user.desk})

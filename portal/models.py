@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
@@ -54,8 +54,6 @@ class User(AbstractUser):
         related_name="coordinators",
     )
     desk = models.CharField(_("负责条线"), max_length=16, choices=Desk.choices, blank=True)
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = _("用户")

@@ -40,3 +40,14 @@ def test_an_unknown_token_is_refused(client):
     response = client.get("/api/v1/me/", headers={"Authorization": "Token nope"})
 
     assert response.status_code == 401
+
+
+def test_token_requests_count_toward_the_log_in_lockout(client):
+    StaffFactory(username="api-user")
+    for _ in range(5):
+        client.post("/api/v1/auth/token/", {"username": "api-user", "password": "wrong"})
+
+    response = client.post("/api/v1/auth/token/", {"username": "api-user", "password": PASSWORD})
+
+    assert response.status_code == 400
+    assert "token" not in response.json()
