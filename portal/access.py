@@ -29,9 +29,7 @@ def is_admin(user: AnyUser) -> bool:
 
 def is_academy(user: AnyUser) -> bool:
     """An academy coordinator of either desk, or an administrator."""
-    return is_admin(user) or bool(
-        user.is_authenticated and user.is_active and user.role == Role.ACADEMY_COORDINATOR
-    )
+    return is_admin(user) or has_role(user, Role.ACADEMY_COORDINATOR)
 
 
 def has_role(user: AnyUser, *roles: str) -> TypeGuard[User]:

@@ -66,3 +66,42 @@ def test_the_language_can_be_switched_to_english(page, transactional_db):
 
     page.wait_for_load_state()
     assert "How to enroll" in page.content()
+
+
+def test_a_coordinators_pages_and_the_admin_break_no_content_security_policy(
+    page, transactional_db
+):
+    from courses.models import Program
+    from courses.services import catalog_load
+    from enrollment.services import provinces_load
+    from tests.factories import AcademyCoordinatorFactory, InstitutionFactory
+
+    provinces_load()
+    catalog_load()
+    school = InstitutionFactory()
+    coordinator = AcademyCoordinatorFactory(username="coordinator")
+    page.goto(page.base + "/accounts/login/")
+    page.fill("#id_username", coordinator.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form button[type=submit] >> text=登录")
+    page.wait_for_url("**/dashboard/")
+
+    for path in [
+        "/",
+        "/catalog/",
+        "/catalog/development-workflow-simulation/",
+        "/dashboard/",
+        f"/institutions/{school.pk}/",
+        "/admin/",
+        "/admin/courses/program/",
+        f"/admin/courses/program/{Program.objects.get(code='activists').pk}/change/",
+        "/admin/courses/cohort/add/",
+        "/admin/enrollment/institution/",
+        "/api/v1/programs/",
+    ]:
+        page.console_messages_seen.clear()
+        response = page.goto(page.base + path)
+        page.wait_for_load_state("networkidle")
+        assert response.status == 200, path
+        violations = [m for m in page.console_messages_seen if "Content Security Policy" in m]
+        assert not violations, (path, violations)
