@@ -4,6 +4,32 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import TimeStampedModel
 
 
+class Learner(TimeStampedModel):
+    """A person who studies: one per resident ID number, found again across receipts and years.
+
+    The ID number is kept encrypted, with a keyed hash to find the person and a masked copy to show.
+    ``initial_password_encrypted`` holds the first password until the learner changes it, so that
+    the school can hand it over; it is emptied at the first change.
+    """
+
+    user = models.OneToOneField(
+        "portal.User", verbose_name=_("账号"), on_delete=models.PROTECT, related_name="learner"
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    id_encrypted = models.TextField(_("身份证号（加密）"))
+    id_hash = models.CharField(_("身份证号摘要"), max_length=64, unique=True)
+    id_masked = models.CharField(_("身份证号"), max_length=18)
+    initial_password_encrypted = models.TextField(_("初始密码（加密）"), blank=True)
+
+    class Meta:
+        verbose_name = _("学员")
+        verbose_name_plural = _("学员")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.id_masked})"
+
+
 class Enrollment(TimeStampedModel):
     """A learner's place in a cohort. One place per learner and cohort, held by the database."""
 

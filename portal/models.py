@@ -54,6 +54,7 @@ class User(AbstractUser):
         related_name="coordinators",
     )
     desk = models.CharField(_("负责条线"), max_length=16, choices=Desk.choices, blank=True)
+    must_change_password = models.BooleanField(_("首次登录须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")

@@ -1,5 +1,7 @@
 """Settings shared by every environment; everything that varies is read from the environment here."""
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
@@ -9,6 +11,13 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
+
+
+def development_fernet_key(secret: str) -> str:
+    """A Fernet key derived from a development secret; production sets real keys."""
+    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode()
+
+
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -174,6 +183,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Personal data: resident ID numbers are encrypted with the first of PERSONAL_DATA_KEYS (Fernet keys;
+# older keys still decrypt) and found again by an HMAC keyed with PERSONAL_DATA_HASH_KEY.
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[])
+PERSONAL_DATA_HASH_KEY = env("PERSONAL_DATA_HASH_KEY", default="")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -11,6 +11,12 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(S
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random value of at least 50 characters in production."
     )
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS")
+PERSONAL_DATA_HASH_KEY = env("PERSONAL_DATA_HASH_KEY")
+if not PERSONAL_DATA_KEYS or len(PERSONAL_DATA_HASH_KEY) < 32:
+    raise ImproperlyConfigured(
+        "PERSONAL_DATA_KEYS (Fernet keys) and PERSONAL_DATA_HASH_KEY (32+ characters) are required."
+    )
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

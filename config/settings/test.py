@@ -1,7 +1,7 @@
 """Tests: SQLite unless DATABASE_URL says otherwise; Celery eager unless REDIS_URL is set."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import development_fernet_key, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
@@ -13,3 +13,7 @@ WHITENOISE_USE_FINDERS = True
 AXES_FAILURE_LIMIT = 5
 # Tasks run in-process in tests; the integration tests switch to the real broker and a worker.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Development-only personal-data keys, derived from the development secret key.
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[development_fernet_key(SECRET_KEY)])
+PERSONAL_DATA_HASH_KEY = env("PERSONAL_DATA_HASH_KEY", default=SECRET_KEY + ":id-hash")
