@@ -106,6 +106,8 @@ def run_production_check(extra_env: dict) -> subprocess.CompletedProcess:
         "DATABASE_URL": "sqlite:////tmp/portal-check.sqlite3",
         "ALLOWED_HOSTS": "portal.example.org",
         "EMAIL_URL": "smtp+tls://portal:secret@smtp.example.org:587",
+        "PERSONAL_DATA_KEYS": "x5Yf0Bq7c0Gqk2l3d9yR3pQ4mF6yG0s1vT8wZ2aB4cE=",
+        "PERSONAL_DATA_HASH_KEY": "h" * 40,
         **extra_env,
     }
     return subprocess.run(
