@@ -1,8 +1,16 @@
-from rest_framework import serializers, viewsets
-from rest_framework.permissions import AllowAny
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
 
-from courses.models import Program
-from courses.selectors import program_list
+from courses.models import Cohort, Program
+from courses.selectors import cohort_list, placeable_lines, program_list
+from courses.services import cohort_create
+from learners.services import cohort_place_line
+from portal.api import ObjectAccess
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -44,3 +52,79 @@ class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return program_list()
+
+
+class CohortSerializer(serializers.ModelSerializer):
+    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
+    enrolled = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Cohort
+        fields = [
+            "id",
+            "program",
+            "name",
+            "start_date",
+            "end_date",
+            "capacity",
+            "coordinator",
+            "enrolled",
+        ]
+
+
+class PlaceSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="id of an approved receipt line of the same program")
+
+
+class EnrollmentSerializer(serializers.Serializer):
+    username = serializers.CharField(source="learner.username")
+    name = serializers.CharField(source="learner.full_name")
+    institution = serializers.CharField(source="learner.institution.name", default="")
+    id_number = serializers.CharField(source="learner.learner.id_masked", default="")
+    enrolled_at = serializers.DateTimeField(source="created_at")
+
+
+class CohortViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Cohorts (期次): the academy schedules them and places approved receipt lines into them."""
+
+    serializer_class = CohortSerializer
+    permission_classes = [IsAuthenticated, ObjectAccess]
+    queryset = Cohort.objects.none()
+
+    def get_queryset(self):
+        return cohort_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        cohort = cohort_create(by=self.request.user, **serializer.validated_data)
+        serializer.instance = cohort_list(user=self.request.user).get(pk=cohort.pk)
+
+    @extend_schema(request=PlaceSerializer, responses=CohortSerializer)
+    @action(detail=True, methods=["post"])
+    def place(self, request, pk=None):
+        cohort = self.get_object()
+        payload = PlaceSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        line = (
+            placeable_lines(user=request.user, cohort=cohort)
+            .filter(pk=payload.validated_data["line"])
+            .first()
+        )
+        if line is None:
+            raise NotFound(_("找不到可编入的回执班次。"))
+        cohort_place_line(cohort=cohort, line=line, by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=cohort.pk)).data)
+
+    @extend_schema(responses=EnrollmentSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def enrollments(self, request, pk=None):
+        cohort = self.get_object()
+        rows = cohort.enrollments.select_related(
+            "learner__institution", "learner__learner"
+        ).order_by("pk")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(EnrollmentSerializer(page, many=True).data)

@@ -1,7 +1,19 @@
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from courses.models import Category
-from courses.selectors import program_list, simulation_stages
+from courses.forms import CohortForm, PlaceLineForm
+from courses.models import Category, Cohort
+from courses.selectors import cohort_list, placeable_lines, program_list, simulation_stages
+from courses.services import cohort_create
+from enrollment import exports
+from learners.services import cohort_place_line
+from portal import access
+from portal.errors import ApplicationError
 
 
 def catalog(request):
@@ -16,3 +28,87 @@ def program_detail(request, code: str):
     program = get_object_or_404(program_list(), code=code)
     stages = simulation_stages() if program.category == Category.SIMULATION else None
     return render(request, "courses/program_detail.html", {"program": program, "stages": stages})
+
+
+def _academy_only(request):
+    if not access.is_academy(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def cohort_list_view(request):
+    _academy_only(request)
+    page = Paginator(cohort_list(user=request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "courses/cohort_list.html", {"page": page})
+
+
+@login_required
+def cohort_create_view(request):
+    _academy_only(request)
+    form = CohortForm(request.POST or None, initial={"coordinator": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            cohort = cohort_create(by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("期次已创建。"))
+            return redirect("courses:cohort-detail", pk=cohort.pk)
+    return render(request, "courses/cohort_form.html", {"form": form})
+
+
+def _cohort_or_404(request, pk: int) -> Cohort:
+    _academy_only(request)
+    return get_object_or_404(cohort_list(user=request.user), pk=pk)
+
+
+@login_required
+def cohort_detail_view(request, pk: int):
+    cohort = _cohort_or_404(request, pk)
+    enrollments = cohort.enrollments.select_related("learner__institution", "learner__learner")
+    page = Paginator(enrollments.order_by("learner__institution__name", "pk"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "courses/cohort_detail.html",
+        {
+            "cohort": cohort,
+            "page": page,
+            "lines": placeable_lines(user=request.user, cohort=cohort),
+            "left": cohort.capacity - cohort.enrolled,
+        },
+    )
+
+
+@login_required
+@require_POST
+def cohort_place_view(request, pk: int):
+    cohort = _cohort_or_404(request, pk)
+    form = PlaceLineForm(request.POST)
+    line = None
+    if form.is_valid():
+        line = (
+            placeable_lines(user=request.user, cohort=cohort)
+            .filter(pk=form.cleaned_data["line"])
+            .first()
+        )
+    if line is None:
+        messages.error(request, _("找不到可编入的回执班次。"))
+        return redirect("courses:cohort-detail", pk=pk)
+    try:
+        placed = cohort_place_line(cohort=cohort, line=line, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("已将 %(school)s 的 %(n)s 人编入本期次。")
+            % {"school": line.receipt.institution.name, "n": placed},
+        )
+    return redirect("courses:cohort-detail", pk=pk)
+
+
+@login_required
+def cohort_export_view(request, pk: int):
+    return exports.cohort_xlsx(_cohort_or_404(request, pk))

@@ -196,6 +196,7 @@ class ReceiptTransition(models.Model):
     )
     at = models.DateTimeField(_("时间"), auto_now_add=True)
     comment = models.TextField(_("说明"), blank=True)
+    notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("回执流转记录")

@@ -1,10 +1,529 @@
-from django.db import transaction
+"""Writes of the enrollment app: provinces, receipts and their workflow, rosters."""
 
-from enrollment import provinces
-from enrollment.models import Province
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import Program
+from courses.services import MAX_STUDY_MONTHS, add_months
+from enrollment import provinces, rosters
+from enrollment.models import (
+    Institution,
+    Province,
+    Receipt,
+    ReceiptLine,
+    ReceiptStatus,
+    ReceiptTransition,
+    RosterEntry,
+)
+from learners.models import Learner
+from portal import access, pii
+from portal.errors import ApplicationError
+from portal.models import Role, User
+from portal.services import audit_record
+
+EDITABLE = (ReceiptStatus.DRAFT, ReceiptStatus.RETURNED)
+OPEN_STATUSES = (
+    ReceiptStatus.DRAFT,
+    ReceiptStatus.SUBMITTED,
+    ReceiptStatus.RETURNED,
+    ReceiptStatus.APPROVED,
+    ReceiptStatus.SCHEDULED,
+)
+
+RECEIPT_FIELDS = (
+    "department",
+    "trainee_categories",
+    "leader_name",
+    "leader_title",
+    "leader_mobile",
+    "liaison_name",
+    "liaison_phone",
+    "liaison_mobile",
+    "liaison_email",
+    "liaison_fax",
+    "postal_address",
+    "postcode",
+    "preferred_start_date",
+    "study_length_days",
+    "invoice_title",
+    "taxpayer_id",
+    "suggestions",
+    "filled_on",
+)
 
 
 @transaction.atomic
 def provinces_load() -> int:
     """Create the provinces that are missing; returns how many were created."""
     return provinces.load_into(Province)
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    program: Program
+    participants: int
+
+
+def _check_may_file(*, by: User, institution: Institution) -> None:
+    if access.has_role(by, Role.INSTITUTION_STAFF) and by.institution_id == institution.pk:
+        return
+    if (
+        access.has_role(by, Role.PROVINCIAL_COORDINATOR)
+        and by.province_id == institution.province_id
+    ):
+        return
+    raise ApplicationError(_("您不能为该单位填报参训回执。"))
+
+
+def _check_lines(*, lines: list[LineRequest], start: date, study_length_days: int) -> None:
+    if not lines:
+        raise ApplicationError(_("请至少选择一个培训班次并填写参训人数。"))
+    programs = [line.program.pk for line in lines]
+    if len(set(programs)) != len(programs):
+        raise ApplicationError(_("同一培训班次只能填写一行。"))
+    for line in lines:
+        if not line.program.is_active:
+            raise ApplicationError(
+                _("班次「%(name)s」暂不接受报名。") % {"name": line.program.name}
+            )
+        if line.participants <= 0:
+            raise ApplicationError(
+                _("「%(name)s」的参训人数须为正整数。") % {"name": line.program.name}
+            )
+        limit = line.program.max_participants
+        if limit is not None and line.participants > limit:
+            raise ApplicationError(
+                _("「%(name)s」每期最多 %(max)s 人，请分期报名或联系学院。")
+                % {"name": line.program.name, "max": limit}
+            )
+    latest = add_months(start, MAX_STUDY_MONTHS)
+    if study_length_days <= 0 or (latest - start).days < study_length_days:
+        raise ApplicationError(
+            _("学习时长原则上不超过 2 个月（自 %(start)s 起最多 %(days)s 天）。")
+            % {"start": start.isoformat(), "days": (latest - start).days}
+        )
+
+
+def _record(receipt: Receipt, *, to: str, by: User, comment: str = "") -> ReceiptTransition:
+    transition = ReceiptTransition.objects.create(
+        receipt=receipt, from_status=receipt.status, to_status=to, by=by, comment=comment
+    )
+    receipt.status = to
+    audit_record(
+        actor=by,
+        action=f"receipt.{to}",
+        target=receipt,
+        comment=comment,
+        details={"from": transition.from_status},
+    )
+    from enrollment.tasks import notify_receipt_status_task
+
+    notify_receipt_status_task.delay_on_commit(transition.pk)
+    return transition
+
+
+def _save_lines(receipt: Receipt, lines: list[LineRequest]) -> None:
+    kept = {line.program.pk for line in lines}
+    receipt.lines.exclude(program_id__in=kept).delete()  # their roster rows go with them
+    existing = {line.program_id: line for line in receipt.lines.all()}
+    for request in lines:
+        line = existing.get(request.program.pk)
+        if line is None:
+            ReceiptLine.objects.create(
+                receipt=receipt, program=request.program, participants=request.participants
+            )
+        elif line.participants != request.participants:
+            line.participants = request.participants
+            line.save(update_fields=["participants"])
+
+
+@transaction.atomic
+def receipt_create(
+    *, institution: Institution, by: User, data: dict, lines: list[LineRequest]
+) -> Receipt:
+    """A new draft receipt for ``institution``, filed by its staff or its provincial coordinator."""
+    _check_may_file(by=by, institution=institution)
+    _check_lines(
+        lines=lines, start=data["preferred_start_date"], study_length_days=data["study_length_days"]
+    )
+    receipt = Receipt.objects.create(
+        institution=institution,
+        desk=institution.desk,
+        created_by=by,
+        **{name: data[name] for name in RECEIPT_FIELDS if name in data},
+    )
+    _save_lines(receipt, lines)
+    audit_record(actor=by, action="receipt.create", target=receipt)
+    return receipt
+
+
+@transaction.atomic
+def receipts_create_for_province(
+    *, institutions: list[Institution], by: User, data: dict, lines: list[LineRequest]
+) -> list[Receipt]:
+    """A provincial coordinator files the same request for several schools in one go."""
+    if not institutions:
+        raise ApplicationError(_("请至少选择一所学校。"))
+    return [
+        receipt_create(institution=institution, by=by, data=data, lines=lines)
+        for institution in sorted(institutions, key=lambda i: i.pk)
+    ]
+
+
+def _lock(receipt: Receipt) -> Receipt:
+    return Receipt.objects.select_for_update().select_related("institution").get(pk=receipt.pk)
+
+
+def _check_owner(receipt: Receipt, by: User) -> None:
+    try:
+        _check_may_file(by=by, institution=receipt.institution)
+    except ApplicationError:
+        raise ApplicationError(_("只有本单位联系人或本省统筹可以操作此回执。")) from None
+
+
+def _check_reviewer(receipt: Receipt, by: User) -> None:
+    if not access.is_academy(by) or not access.can(by, access.VIEW, receipt):
+        raise ApplicationError(_("只有受理该回执的学院项目负责人可以审核。"))
+
+
+def _refuse_state(receipt: Receipt, action: str) -> ApplicationError:
+    return ApplicationError(
+        _("回执当前为「%(status)s」，不能%(action)s。")
+        % {"status": receipt.get_status_display(), "action": action}
+    )
+
+
+@transaction.atomic
+def receipt_update(*, receipt: Receipt, by: User, data: dict, lines: list[LineRequest]) -> Receipt:
+    receipt = _lock(receipt)
+    _check_owner(receipt, by)
+    if receipt.status not in EDITABLE:
+        raise _refuse_state(receipt, _("修改"))
+    _check_lines(
+        lines=lines, start=data["preferred_start_date"], study_length_days=data["study_length_days"]
+    )
+    for name in RECEIPT_FIELDS:
+        if name in data:
+            setattr(receipt, name, data[name])
+    receipt.save()
+    _save_lines(receipt, lines)
+    audit_record(actor=by, action="receipt.update", target=receipt)
+    return receipt
+
+
+def roster_problems(receipt: Receipt) -> list[str]:
+    """What stands between the roster and the receipt's headcounts (empty when they match)."""
+    problems = []
+    counts = {line.pk: 0 for line in receipt.lines.all()}
+    for line_id in receipt.roster.values_list("line_id", flat=True):
+        counts[line_id] += 1
+    for line in receipt.lines.select_related("program"):
+        if counts[line.pk] != line.participants:
+            problems.append(
+                _("「%(program)s」回执填报 %(expected)s 人，名单中有 %(actual)s 人。")
+                % {
+                    "program": line.program.name,
+                    "expected": line.participants,
+                    "actual": counts[line.pk],
+                }
+            )
+    return problems
+
+
+@transaction.atomic
+def receipt_submit(*, receipt: Receipt, by: User, comment: str = "") -> Receipt:
+    receipt = _lock(receipt)
+    _check_owner(receipt, by)
+    if receipt.status not in EDITABLE:
+        raise _refuse_state(receipt, _("提交"))
+    problems = roster_problems(receipt)
+    if problems:
+        raise ApplicationError(_("名单与回执人数不一致：") + " ".join(problems))
+    if receipt.roster_consent_at is None:
+        raise ApplicationError(_("请先确认已告知名单人员其个人信息的使用。"))
+    receipt.desk = receipt.institution.desk
+    receipt.submitted_at = timezone.now()
+    _record(receipt, to=ReceiptStatus.SUBMITTED, by=by, comment=comment)
+    receipt.save(update_fields=["status", "desk", "submitted_at", "updated_at"])
+    return receipt
+
+
+@transaction.atomic
+def receipt_withdraw(*, receipt: Receipt, by: User, comment: str = "") -> Receipt:
+    receipt = _lock(receipt)
+    _check_owner(receipt, by)
+    if receipt.status not in (*EDITABLE, ReceiptStatus.SUBMITTED):
+        raise _refuse_state(receipt, _("撤回"))
+    _record(receipt, to=ReceiptStatus.WITHDRAWN, by=by, comment=comment)
+    receipt.save(update_fields=["status", "updated_at"])
+    return receipt
+
+
+def _review(receipt: Receipt, *, by: User, to: str, comment: str, action: str, needs_comment: bool):
+    receipt = _lock(receipt)
+    _check_reviewer(receipt, by)
+    if receipt.status != ReceiptStatus.SUBMITTED:
+        raise _refuse_state(receipt, action)
+    if needs_comment and not comment.strip():
+        raise ApplicationError(_("请填写%(action)s的原因。") % {"action": action})
+    _record(receipt, to=to, by=by, comment=comment.strip())
+    receipt.save(update_fields=["status", "updated_at"])
+    return receipt
+
+
+@transaction.atomic
+def receipt_approve(*, receipt: Receipt, by: User, comment: str = "") -> Receipt:
+    return _review(
+        receipt,
+        by=by,
+        to=ReceiptStatus.APPROVED,
+        comment=comment,
+        action=_("通过"),
+        needs_comment=False,
+    )
+
+
+@transaction.atomic
+def receipt_return(*, receipt: Receipt, by: User, comment: str) -> Receipt:
+    return _review(
+        receipt,
+        by=by,
+        to=ReceiptStatus.RETURNED,
+        comment=comment,
+        action=_("退回"),
+        needs_comment=True,
+    )
+
+
+@transaction.atomic
+def receipt_reject(*, receipt: Receipt, by: User, comment: str) -> Receipt:
+    return _review(
+        receipt,
+        by=by,
+        to=ReceiptStatus.REJECTED,
+        comment=comment,
+        action=_("不予通过"),
+        needs_comment=True,
+    )
+
+
+def receipt_mark_scheduled(*, receipt: Receipt, by: User) -> Receipt:
+    """Called by cohort placement, inside its transaction, when the last line is placed."""
+    receipt = _lock(receipt)
+    if receipt.status != ReceiptStatus.APPROVED:
+        raise _refuse_state(receipt, _("编班"))
+    _record(receipt, to=ReceiptStatus.SCHEDULED, by=by, comment=_("已全部编入期次"))
+    receipt.save(update_fields=["status", "updated_at"])
+    return receipt
+
+
+# Rosters ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RosterImportResult:
+    created: int = 0
+    errors: list[rosters.CellError] = field(default_factory=list)
+    rows: list[rosters.RosterRow] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+PROGRAM_HEADER = "培训班次"
+ID_HEADER = "身份证号"
+
+
+def _already_enrolled(receipt: Receipt, program_ids: set[int], hashes: set[str]) -> set[tuple]:
+    """(program id, id hash) pairs already on another open receipt or enrolled in a cohort."""
+    if not hashes:
+        return set()
+    on_receipts = (
+        RosterEntry.objects.filter(program_id__in=program_ids, id_hash__in=hashes)
+        .exclude(receipt=receipt)
+        .filter(receipt__status__in=OPEN_STATUSES)
+        .values_list("program_id", "id_hash")
+    )
+    in_cohorts = Learner.objects.filter(
+        id_hash__in=hashes, user__enrollments__cohort__program_id__in=program_ids
+    ).values_list("user__enrollments__cohort__program_id", "id_hash")
+    return set(on_receipts) | set(in_cohorts)
+
+
+def _check_people(
+    receipt: Receipt, people: list[rosters.CleanPerson], *, check_headcounts: bool
+) -> tuple[list[RosterEntry], list[rosters.CellError]]:
+    """The checks that need the database; returns unsaved entries and errors."""
+    lines = {line.program.name: line for line in receipt.lines.select_related("program")}
+    errors: list[rosters.CellError] = []
+    entries: list[RosterEntry] = []
+    hashes = {}
+    for person in people:
+        line = lines.get(person.program_name)
+        if line is None:
+            errors.append(
+                rosters.CellError(person.row_number, PROGRAM_HEADER, _("不在本回执的报名班次中"))
+            )
+            continue
+        hashes[person.row_number] = pii.keyed_hash(person.id_number)
+    taken = _already_enrolled(
+        receipt, {line.program_id for line in lines.values()}, set(hashes.values())
+    )
+    for person in people:
+        line = lines.get(person.program_name)
+        if line is None:
+            continue
+        id_hash = hashes[person.row_number]
+        if (line.program_id, id_hash) in taken:
+            errors.append(
+                rosters.CellError(
+                    person.row_number, ID_HEADER, _("此人已报名该班次（其他回执或期次）")
+                )
+            )
+            continue
+        entries.append(
+            RosterEntry(
+                receipt=receipt,
+                line=line,
+                program_id=line.program_id,
+                row_number=person.row_number,
+                name=person.name,
+                gender=person.gender,
+                id_encrypted=pii.encrypt(person.id_number),
+                id_hash=id_hash,
+                id_masked=pii.mask_id_number(person.id_number),
+                mobile=person.mobile,
+                department=person.department,
+                post=person.post,
+                party_status=person.party_status,
+                needs_review=not person.area_known,
+                review_note="" if person.area_known else _("身份证号地区码未知，请核实"),
+            )
+        )
+    if check_headcounts and not errors:
+        counts: dict[str, int] = {}
+        for entry in entries:
+            counts[entry.line.program.name] = counts.get(entry.line.program.name, 0) + 1
+        for name, line in lines.items():
+            if counts.get(name, 0) != line.participants:
+                last_row = max((e.row_number for e in entries if e.line is line), default=1)
+                errors.append(
+                    rosters.CellError(
+                        last_row,
+                        PROGRAM_HEADER,
+                        _("「%(program)s」回执填报 %(expected)s 人，名单中有 %(actual)s 人")
+                        % {
+                            "program": name,
+                            "expected": line.participants,
+                            "actual": counts.get(name, 0),
+                        },
+                    )
+                )
+    return entries, errors
+
+
+def _check_roster_editable(receipt: Receipt, by: User) -> None:
+    _check_owner(receipt, by)
+    if receipt.status not in EDITABLE:
+        raise _refuse_state(receipt, _("修改名单"))
+
+
+def _record_consent(receipt: Receipt, by: User, consent: bool) -> None:
+    if not consent:
+        raise ApplicationError(
+            _(
+                "请确认已告知名单中的人员：其姓名、身份证号、手机号等信息将用于本次培训的报名与学时管理。"
+            )
+        )
+    receipt.roster_consent_by = by
+    receipt.roster_consent_at = timezone.now()
+    receipt.save(update_fields=["roster_consent_by", "roster_consent_at", "updated_at"])
+
+
+@transaction.atomic
+def roster_import(*, receipt: Receipt, data: bytes, by: User, consent: bool) -> RosterImportResult:
+    """Replace the receipt's roster with an uploaded spreadsheet: every row valid, or nothing.
+
+    Raises ApplicationError for an unreadable file; returns the row errors otherwise (and then has
+    changed nothing). Costs a fixed number of queries whatever the number of rows.
+    """
+    receipt = _lock(receipt)
+    _check_roster_editable(receipt, by)
+    try:
+        rows = rosters.read_roster(data)
+    except rosters.RosterFileError as error:
+        raise ApplicationError(error.message) from error
+    people, errors = rosters.clean_rows(rows)
+    entries, db_errors = _check_people(receipt, people, check_headcounts=not errors)
+    errors = sorted(errors + db_errors, key=lambda e: e.row_number)
+    if errors:
+        return RosterImportResult(errors=errors, rows=rows)
+    _record_consent(receipt, by, consent)
+    receipt.roster.all().delete()
+    RosterEntry.objects.bulk_create(entries, batch_size=2000)
+    audit_record(actor=by, action="roster.import", target=receipt, details={"rows": len(entries)})
+    return RosterImportResult(created=len(entries), rows=rows)
+
+
+@transaction.atomic
+def roster_add_person(
+    *, receipt: Receipt, by: User, values: dict[str, str], consent: bool
+) -> RosterEntry:
+    """Add one person typed into the web form, with the same checks as an upload."""
+    receipt = _lock(receipt)
+    _check_roster_editable(receipt, by)
+    row_number = (receipt.roster.count() or 0) + 2
+    row = rosters.RosterRow(row_number=row_number, values=values, numeric_id=False)
+    people, errors = rosters.clean_rows([row])
+    entries, db_errors = _check_people(receipt, people, check_headcounts=False)
+    if errors or db_errors:
+        raise ApplicationError("；".join(f"「{e.header}」{e.message}" for e in errors + db_errors))
+    entry = entries[0]
+    if RosterEntry.objects.filter(
+        receipt=receipt, program_id=entry.program_id, id_hash=entry.id_hash
+    ).exists():
+        raise ApplicationError(_("此人已在本回执的该班次名单中。"))
+    _record_consent(receipt, by, consent)
+    entry.save()
+    audit_record(actor=by, action="roster.add", target=receipt, details={"id": entry.id_masked})
+    return entry
+
+
+@transaction.atomic
+def roster_remove_person(*, entry: RosterEntry, by: User) -> None:
+    receipt = _lock(entry.receipt)
+    _check_roster_editable(receipt, by)
+    audit_record(actor=by, action="roster.remove", target=receipt, details={"id": entry.id_masked})
+    entry.delete()
+
+
+def receipt_notify(*, transition_id: int) -> bool:
+    """Email the school's liaison about one status change; False when it was already sent."""
+    with transaction.atomic():
+        transition = (
+            ReceiptTransition.objects.select_for_update()
+            .select_related("receipt__institution")
+            .get(pk=transition_id)
+        )
+        if transition.notified_at is not None:
+            return False
+        receipt = transition.receipt
+        subject = _("【培训报名】%(school)s 参训回执 #%(pk)s：%(status)s") % {
+            "school": receipt.institution.name,
+            "pk": receipt.pk,
+            "status": transition.get_to_status_display(),
+        }
+        body = render_to_string(
+            "enrollment/email/receipt_status.txt", {"receipt": receipt, "transition": transition}
+        )
+        send_mail(subject, body, None, [receipt.liaison_email])
+        transition.notified_at = timezone.now()
+        transition.save(update_fields=["notified_at"])
+    return True

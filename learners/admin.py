@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from learners.models import Enrollment
+from learners.models import Enrollment, Learner
 from portal.admin_site import AccessModelAdmin
 
 
@@ -14,3 +14,18 @@ class EnrollmentAdmin(AccessModelAdmin):
 
     def has_add_permission(self, request):
         return False  # places are given by the enrollment service, which checks capacity
+
+
+@admin.register(Learner)
+class LearnerAdmin(AccessModelAdmin):
+    list_display = ("name", "id_masked", "user", "created_at")
+    search_fields = ("name", "user__username")
+    list_select_related = ("user",)
+    fields = ("name", "id_masked", "user", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

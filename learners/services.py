@@ -1,8 +1,14 @@
+import secrets
+
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Cohort
-from learners.models import Enrollment
+from enrollment.models import ReceiptLine, ReceiptStatus, RosterEntry
+from enrollment.services import receipt_mark_scheduled
+from learners.models import Enrollment, Learner
+from portal import access, pii
 from portal.errors import ApplicationError
 from portal.models import Role, User
 from portal.services import audit_record
@@ -10,6 +16,14 @@ from portal.services import audit_record
 ERROR_COHORT_FULL = _("该期次已满员（容量 %(capacity)s 人）。")
 ERROR_ALREADY_ENROLLED = _("该学员已在此期次中。")
 ERROR_NOT_A_LEARNER = _("只有学员账号可以编入期次。")
+ERROR_OVER_CAPACITY = _("该期次还剩 %(left)s 个名额，本回执班次有 %(needed)s 人，不能全部编入。")
+ERROR_NOT_APPROVED = _("只有已通过审核的回执才能编班。")
+ERROR_WRONG_PROGRAM = _("回执班次「%(line)s」与期次的培训班次「%(cohort)s」不一致。")
+ERROR_ALREADY_PLACED = _("该回执班次已编入期次「%(cohort)s」。")
+ERROR_NOT_COORDINATOR = _("只有学院项目负责人可以编班。")
+
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 - no look-alike characters
+USERNAME_DIGITS = 9
 
 
 @transaction.atomic
@@ -27,3 +41,133 @@ def enrollment_create(*, cohort: Cohort, learner: User, by: User | None) -> Enro
         raise ApplicationError(str(ERROR_ALREADY_ENROLLED)) from exc
     audit_record(actor=by, action="enrollment.create", target=enrollment)
     return enrollment
+
+
+def _new_usernames(count: int) -> list[str]:
+    names: set[str] = set()
+    while len(names) < count:
+        wanted = count - len(names)
+        candidates = {
+            f"xy{secrets.randbelow(10**USERNAME_DIGITS):0{USERNAME_DIGITS}d}"
+            for _ in range(wanted * 2)
+        }
+        taken = set(User.objects.filter(username__in=candidates).values_list("username", flat=True))
+        names |= set(list(candidates - taken)[:wanted])
+    return sorted(names)
+
+
+def new_initial_password() -> str:
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(10))
+
+
+def learners_for_roster(entries: list[RosterEntry], *, institution_id: int) -> dict[str, Learner]:
+    """The learner of every roster person, by ID hash: found again, or created with an account.
+
+    A new account has no usable password hash: the learner signs in once with the initial password
+    (kept encrypted for the school's hand-over export) and must then choose her own.
+    """
+    by_hash = {entry.id_hash: entry for entry in entries}
+    learners = {
+        learner.id_hash: learner
+        for learner in Learner.objects.select_related("user").filter(id_hash__in=by_hash)
+    }
+    moved = [
+        learner.user
+        for learner in learners.values()
+        if learner.user.institution_id != institution_id
+    ]
+    for user in moved:
+        user.institution_id = institution_id
+    User.objects.bulk_update(moved, ["institution"])
+    missing = [entry for h, entry in by_hash.items() if h not in learners]
+    if missing:
+        unusable = make_password(None)
+        users = User.objects.bulk_create(
+            [
+                User(
+                    username=username,
+                    full_name=entry.name,
+                    mobile=entry.mobile,
+                    role=Role.LEARNER,
+                    institution_id=institution_id,
+                    password=unusable,
+                    must_change_password=True,
+                )
+                for username, entry in zip(_new_usernames(len(missing)), missing, strict=True)
+            ]
+        )
+        created = Learner.objects.bulk_create(
+            [
+                Learner(
+                    user=user,
+                    name=entry.name,
+                    id_encrypted=entry.id_encrypted,
+                    id_hash=entry.id_hash,
+                    id_masked=entry.id_masked,
+                    initial_password_encrypted=pii.encrypt(new_initial_password()),
+                )
+                for user, entry in zip(users, missing, strict=True)
+            ]
+        )
+        for learner, user in zip(created, users, strict=True):
+            learner.user = user
+            learners[learner.id_hash] = learner
+    return learners
+
+
+@transaction.atomic
+def cohort_place_line(*, cohort: Cohort, line: ReceiptLine, by: User) -> int:
+    """Put every person of an approved receipt line into ``cohort``; returns how many.
+
+    The cohort is locked first, so capacity holds when coordinators place lines at the same time.
+    The receipt becomes scheduled when its last line is placed.
+    """
+    if not access.is_academy(by):
+        raise ApplicationError(str(ERROR_NOT_COORDINATOR))
+    cohort = Cohort.objects.select_for_update().select_related("program").get(pk=cohort.pk)
+    line = (
+        ReceiptLine.objects.select_for_update()
+        .select_related("receipt__institution", "program", "cohort")
+        .get(pk=line.pk)
+    )
+    if not access.can(by, access.VIEW, line.receipt):
+        raise ApplicationError(str(ERROR_NOT_COORDINATOR))
+    if line.receipt.status != ReceiptStatus.APPROVED:
+        raise ApplicationError(str(ERROR_NOT_APPROVED))
+    if line.cohort is not None:
+        raise ApplicationError(str(ERROR_ALREADY_PLACED % {"cohort": line.cohort.name}))
+    if line.program_id != cohort.program_id:
+        raise ApplicationError(
+            str(ERROR_WRONG_PROGRAM % {"line": line.program.name, "cohort": cohort.program.name})
+        )
+    entries = list(line.roster.all())
+    left = cohort.capacity - Enrollment.objects.filter(cohort=cohort).count()
+    if len(entries) > left:
+        raise ApplicationError(str(ERROR_OVER_CAPACITY % {"left": left, "needed": len(entries)}))
+    learners = learners_for_roster(entries, institution_id=line.receipt.institution_id)
+    try:
+        with transaction.atomic():
+            Enrollment.objects.bulk_create(
+                [Enrollment(cohort=cohort, learner=learners[e.id_hash].user) for e in entries]
+            )
+    except IntegrityError as exc:
+        raise ApplicationError(str(ERROR_ALREADY_ENROLLED)) from exc
+    line.cohort = cohort
+    line.save(update_fields=["cohort"])
+    audit_record(
+        actor=by,
+        action="cohort.place",
+        target=cohort,
+        details={"receipt": line.receipt_id, "program": line.program.code, "people": len(entries)},
+    )
+    if not line.receipt.lines.filter(cohort__isnull=True).exists():
+        receipt_mark_scheduled(receipt=line.receipt, by=by)
+    return len(entries)
+
+
+@transaction.atomic
+def learner_password_changed(*, user: User) -> None:
+    """The learner chose her own password: the initial one stops working and is forgotten."""
+    User.objects.filter(pk=user.pk).update(must_change_password=False)
+    Learner.objects.filter(user=user).update(initial_password_encrypted="")
+    user.must_change_password = False

@@ -98,6 +98,30 @@ def _enrollment_rows(user: AnyUser) -> Q | None:
     return None
 
 
+def _learner_rows(user: AnyUser) -> Q | None:
+    """A learner sees herself; her school, province and the academy see her too."""
+    if has_role(user, Role.LEARNER):
+        return Q(user_id=user.pk)
+    return _institution_rows("user__institution")(user)
+
+
+def _receipt_rows(user: AnyUser) -> Q | None:
+    """The school's receipts; the academy sees them from submission on, drafts stay private."""
+    rows = _institution_rows("institution")(user)
+    if rows is not None and has_role(user, Role.ACADEMY_COORDINATOR):
+        return rows & ~Q(status="draft")
+    return rows
+
+
+def _may_file(user: AnyUser) -> bool:
+    """Receipts are filed by a school's staff or its provincial coordinator."""
+    return has_role(user, Role.INSTITUTION_STAFF, Role.PROVINCIAL_COORDINATOR)
+
+
+def _files_or_reviews(user: AnyUser) -> bool:
+    return _may_file(user) or is_academy(user)
+
+
 def _nobody(user: AnyUser) -> bool:
     return False
 
@@ -143,8 +167,15 @@ def can(user: AnyUser, action: str, target: Model | type[Model]) -> bool:
 def register_defaults() -> None:
     """Rules of the models that exist today; later apps register theirs in their AppConfig.ready."""
     from courses.models import Cohort, Program, SimulationStage, SimulationStep
-    from enrollment.models import Institution, Province
-    from learners.models import Enrollment
+    from enrollment.models import (
+        Institution,
+        Province,
+        Receipt,
+        ReceiptLine,
+        ReceiptTransition,
+        RosterEntry,
+    )
+    from learners.models import Enrollment, Learner
 
     catalog = Rule(
         visible=_everyone, actions={ADD: is_academy, CHANGE: is_academy, DELETE: is_admin}
@@ -165,5 +196,16 @@ def register_defaults() -> None:
         ),
     )
     register(Enrollment, Rule(visible=_enrollment_rows, actions={ADD: is_academy}))
+    register(
+        Receipt,
+        Rule(
+            visible=_receipt_rows,
+            actions={ADD: _may_file, CHANGE: _files_or_reviews, DELETE: is_admin},
+        ),
+    )
+    receipt_part = Rule(visible=_institution_rows("receipt__institution"), actions={})
+    for part in (ReceiptLine, ReceiptTransition, RosterEntry):
+        register(part, receipt_part)
+    register(Learner, Rule(visible=_learner_rows, actions={}))
     register(AuditEvent, Rule(visible=_academy_rows, actions={}))
     register(User, Rule(visible=_admin_only_rows, actions={ADD: is_admin, CHANGE: is_admin}))

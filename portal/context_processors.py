@@ -14,8 +14,11 @@ def navigation(request):
         if access.has_role(
             user, Role.INSTITUTION_STAFF, Role.PROVINCIAL_COORDINATOR, Role.ACADEMY_COORDINATOR
         ) or access.is_admin(user):
+            items.append((_("参训回执"), reverse("enrollment:receipt-list")))
             label = _("本单位") if user.role == Role.INSTITUTION_STAFF else _("参训单位")
             items.append((label, reverse("enrollment:institution-list")))
+        if access.is_academy(user):
+            items.append((_("期次"), reverse("courses:cohort-list")))
         if access.can_use_admin(user):
             items.append((_("管理后台"), reverse("admin:index")))
     items.append((_("接口文档"), reverse("api-docs")))

@@ -11,9 +11,24 @@ from django.utils import timezone
 
 from courses.models import Cohort, Program
 from courses.services import cohort_create
-from enrollment.models import Institution, InstitutionType, Province, desk_for_type
-from learners.models import Enrollment
-from learners.services import enrollment_create
+from enrollment.models import (
+    Institution,
+    InstitutionType,
+    Province,
+    Receipt,
+    ReceiptStatus,
+    desk_for_type,
+)
+from enrollment.services import (
+    LineRequest,
+    receipt_approve,
+    receipt_create,
+    receipt_submit,
+    roster_add_person,
+)
+from learners.models import Learner
+from learners.services import cohort_place_line
+from portal import pii
 from portal.models import Desk, Role, User
 
 DEMO_PASSWORD = "demo-2026-portal"  # noqa: S105 - a documented demo credential
@@ -84,6 +99,80 @@ def demo_load() -> list[DemoLogin]:
         )
         logins.append(DemoLogin(username, f"参训单位联系人（{institution.name}）"))
 
+    coordinators = {
+        desk: User.objects.get(username=name)
+        for name, desk in [("coord-ug", Desk.UNDERGRADUATE), ("coord-voc", Desk.VOCATIONAL)]
+    }
+    cohort = _demo_scheduled_receipt(institutions["4111099001"], coordinators[Desk.UNDERGRADUATE])
+    _demo_receipt(institutions["4132099002"], people=3, area="320102", submit=True)
+    _demo_receipt(institutions["4132099001"], people=0, area="320104", submit=False)
+    logins.append(DemoLogin("learner-1", f"学员（{institutions['4111099001'].name}，{cohort}）"))
+    return logins
+
+
+DEMO_DEPARTMENT = "党委组织部（演示数据）"
+DEMO_NAMES = ["张明", "李华", "王芳", "赵磊", "陈静", "刘洋", "杨帆", "黄丽"]
+
+
+def demo_id_number(area: str, number: int) -> str:
+    first17 = f"{area}1985{(number % 12) + 1:02d}{(number % 28) + 1:02d}{number:03d}"
+    return first17 + pii.check_digit(first17)
+
+
+def _demo_receipt(institution: Institution, *, people: int, area: str, submit: bool) -> Receipt:
+    existing = Receipt.objects.filter(institution=institution, department=DEMO_DEPARTMENT).first()
+    if existing is not None:
+        return existing
+    staff = User.objects.get(role=Role.INSTITUTION_STAFF, institution=institution)
+    program = Program.objects.get(code="party-affairs-staff")
+    today = timezone.localdate()
+    receipt = receipt_create(
+        institution=institution,
+        by=staff,
+        data={
+            "department": DEMO_DEPARTMENT,
+            "trainee_categories": "党务工作者",
+            "leader_name": "周建国",
+            "leader_title": "组织部部长",
+            "leader_mobile": "13800138000",
+            "liaison_name": "吴敏",
+            "liaison_phone": "010-62750000",
+            "liaison_mobile": "13900139000",
+            "liaison_email": "liaison@example.edu.cn",
+            "liaison_fax": "",
+            "postal_address": f"{institution.province.name}示范路 1 号 {institution.name}",
+            "postcode": "100871",
+            "preferred_start_date": today,
+            "study_length_days": 45,
+            "invoice_title": institution.name,
+            "taxpayer_id": "12100000400000624D",
+            "suggestions": "",
+            "filled_on": today,
+        },
+        lines=[LineRequest(program=program, participants=max(people, 1))],
+    )
+    for number in range(people):
+        roster_add_person(
+            receipt=receipt,
+            by=staff,
+            consent=True,
+            values={
+                "name": DEMO_NAMES[number % len(DEMO_NAMES)],
+                "gender": "男" if number % 2 == 0 else "女",
+                "id_number": demo_id_number(area, number + 1),
+                "mobile": f"1380013{number + 1:04d}",
+                "department": "组织部",
+                "post": "党务工作者",
+                "party_status": "正式党员",
+                "program": program.name,
+            },
+        )
+    if submit:
+        return receipt_submit(receipt=receipt, by=staff)
+    return receipt
+
+
+def _demo_scheduled_receipt(institution: Institution, coordinator: User) -> Cohort:
     program = Program.objects.get(code="party-affairs-staff")
     cohort = Cohort.objects.filter(program=program, name="2026年第1期").first()
     if cohort is None:
@@ -94,13 +183,22 @@ def demo_load() -> list[DemoLogin]:
             start_date=today - timedelta(days=14),
             end_date=today + timedelta(days=30),
             capacity=100,
-            coordinator=User.objects.get(username="coord-ug"),
-            by=admin,
+            coordinator=coordinator,
+            by=coordinator,
         )
-    school = institutions["4111099001"]
-    for number, name in enumerate(["张明", "李华", "王芳", "赵磊", "陈静"], start=1):
-        learner = _user(f"learner-{number}", name, role=Role.LEARNER, institution=school)
-        if not Enrollment.objects.filter(cohort=cohort, learner=learner).exists():
-            enrollment_create(cohort=cohort, learner=learner, by=admin)
-    logins.append(DemoLogin("learner-1", f"学员（{school.name}，{cohort}）"))
-    return logins
+    receipt = _demo_receipt(institution, people=5, area="110105", submit=True)
+    if receipt.status == ReceiptStatus.SUBMITTED:
+        receipt_approve(receipt=receipt, by=coordinator, comment="材料齐全，同意。")
+        cohort_place_line(cohort=cohort, line=receipt.lines.get(), by=coordinator)
+        entries = list(receipt.roster.order_by("row_number"))
+        learners = Learner.objects.select_related("user").filter(
+            id_hash__in=[e.id_hash for e in entries]
+        )
+        by_hash = {learner.id_hash: learner for learner in learners}
+        for number, entry in enumerate(entries, start=1):
+            user = by_hash[entry.id_hash].user
+            user.username = f"learner-{number}"
+            user.set_password(DEMO_PASSWORD)
+            user.must_change_password = False
+            user.save(update_fields=["username", "password", "must_change_password"])
+    return cohort

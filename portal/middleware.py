@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -23,3 +25,23 @@ class LanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user whose password was issued by somebody else must choose her own before anything else."""
+
+    allowed_prefixes = ("/accounts/", "/static/", "/i18n/", "/healthz/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(self.allowed_prefixes)
+        ):
+            return redirect(f"{reverse('portal:password-change')}?next={request.path}")
+        return self.get_response(request)

@@ -1,14 +1,19 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from courses.selectors import program_list
 from enrollment.selectors import institution_list
 from learners.selectors import learner_enrollments
+from learners.services import learner_password_changed
 from portal.forms import LoginForm
 
 
@@ -41,8 +46,22 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's password; a learner on her first sign-in sets it without the old one."""
+
     template_name = "portal/password_change.html"
-    success_url = "/dashboard/"
+    success_url = reverse_lazy("portal:dashboard")
+
+    def get_form_class(self):
+        if self.request.user.must_change_password:
+            return SetPasswordForm
+        return super().get_form_class()
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if self.request.user.must_change_password:
+            learner_password_changed(user=self.request.user)
+        messages.success(self.request, _("密码已修改。"))
+        return response
 
 
 @never_cache

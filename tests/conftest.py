@@ -3,16 +3,19 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from courses.models import Program
 from enrollment.models import InstitutionType, Province
 from portal.models import Desk
 from tests.factories import (
     AcademyCoordinatorFactory,
     AdminFactory,
+    CohortFactory,
     InstitutionFactory,
     LearnerFactory,
     ProvincialCoordinatorFactory,
     StaffFactory,
 )
+from tests.receipts import submitted_receipt
 
 ROLES = [
     "anonymous",
@@ -48,8 +51,16 @@ def world(db):
         "learner_a": LearnerFactory(username="learner_a", institution=school_a),
         "admin": AdminFactory(username="admin"),
     }
+    receipt_a = submitted_receipt(school_a, users["staff_a"], people=1)
+    cohort = CohortFactory(program=Program.objects.get(code="party-affairs-staff"))
     return SimpleNamespace(
-        beijing=beijing, jiangsu=jiangsu, school_a=school_a, school_b=school_b, users=users
+        beijing=beijing,
+        jiangsu=jiangsu,
+        school_a=school_a,
+        school_b=school_b,
+        users=users,
+        receipt_a=receipt_a,
+        cohort=cohort,
     )
 
 

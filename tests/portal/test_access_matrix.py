@@ -15,8 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import TokenProxy
 
 from courses.models import Cohort, Program, SimulationStage
-from enrollment.models import Institution, Province
-from learners.models import Enrollment
+from enrollment.models import Institution, Province, Receipt
+from learners.models import Enrollment, Learner
 from portal.models import AuditEvent, User
 from tests.conftest import ROLES
 
@@ -50,6 +50,27 @@ def school_a_pk(world):
     return world.school_a.pk
 
 
+def receipt_a_pk(world):
+    return world.receipt_a.pk
+
+
+def roster_entry_pk(world):
+    return world.receipt_a.roster.first().pk
+
+
+def cohort_pk(world):
+    return world.cohort.pk
+
+
+ACADEMY_ONLY = signed_in(DENY, coord_ug=OK, coord_voc=OK, admin=OK)
+FILERS = signed_in(DENY, staff_a=OK, staff_b=OK, prov_bj=OK)
+POST_ONLY = {**everyone(METHOD), "anonymous": LOGIN}
+# School A's receipt as its owners see it (staff and province), for pages only they use.
+RECEIPT_A_OWNERS = signed_in(DENY, staff_a=OK, prov_bj=OK)
+API_POST_ONLY = {**everyone(METHOD), "anonymous": LOGIN, "learner_a": DENY}
+API_ACADEMY_POST_ONLY = signed_in(DENY, coord_ug=METHOD, coord_voc=METHOD, admin=METHOD)
+
+
 ROUTES: dict[str, Route] = {
     "portal:home": Route(everyone(OK)),
     "portal:dashboard": Route(signed_in()),
@@ -70,6 +91,41 @@ ROUTES: dict[str, Route] = {
     "api:province-detail": Route(everyone(OK), {"code": "32"}),
     "api:institution-list": Route(INSTITUTION_ROLES),
     "api:institution-detail": Route(SCHOOL_A_SCOPE, {"pk": school_a_pk}),
+    "enrollment:receipt-list": Route(INSTITUTION_ROLES),
+    "enrollment:receipt-create": Route(FILERS),
+    "enrollment:receipt-export": Route(ACADEMY_ONLY),
+    "enrollment:roster-template": Route(INSTITUTION_ROLES),
+    "enrollment:receipt-detail": Route(SCHOOL_A_SCOPE, {"pk": receipt_a_pk}),
+    "enrollment:receipt-edit": Route(
+        signed_in(DENY, staff_a=REDIRECT, prov_bj=REDIRECT), {"pk": receipt_a_pk}
+    ),
+    "enrollment:receipt-transition": Route(POST_ONLY, {"pk": receipt_a_pk, "action": "submit"}),
+    "enrollment:roster-upload": Route(POST_ONLY, {"pk": receipt_a_pk}),
+    "enrollment:roster-add": Route(POST_ONLY, {"pk": receipt_a_pk}),
+    "enrollment:roster-remove": Route(POST_ONLY, {"pk": receipt_a_pk, "entry_pk": roster_entry_pk}),
+    "enrollment:roster-errors": Route(signed_in(DENY), {"pk": receipt_a_pk, "token": "nope"}),
+    "enrollment:roster-export": Route(SCHOOL_A_SCOPE, {"pk": receipt_a_pk}),
+    "enrollment:roster-export-full": Route(
+        signed_in(DENY, coord_ug=OK, admin=OK), {"pk": receipt_a_pk}
+    ),
+    "enrollment:credentials-export": Route(RECEIPT_A_OWNERS, {"pk": receipt_a_pk}),
+    "courses:cohort-list": Route(ACADEMY_ONLY),
+    "courses:cohort-create": Route(ACADEMY_ONLY),
+    "courses:cohort-detail": Route(ACADEMY_ONLY, {"pk": cohort_pk}),
+    "courses:cohort-place": Route(POST_ONLY, {"pk": cohort_pk}),
+    "courses:cohort-export": Route(ACADEMY_ONLY, {"pk": cohort_pk}),
+    "api:receipt-list": Route(INSTITUTION_ROLES),
+    "api:receipt-detail": Route(SCHOOL_A_SCOPE, {"pk": receipt_a_pk}),
+    "api:receipt-roster": Route(SCHOOL_A_SCOPE, {"pk": receipt_a_pk}),
+    "api:receipt-submit": Route(API_POST_ONLY, {"pk": receipt_a_pk}),
+    "api:receipt-withdraw": Route(API_POST_ONLY, {"pk": receipt_a_pk}),
+    "api:receipt-approve": Route(API_POST_ONLY, {"pk": receipt_a_pk}),
+    "api:receipt-return-for-changes": Route(API_POST_ONLY, {"pk": receipt_a_pk}),
+    "api:receipt-reject": Route(API_POST_ONLY, {"pk": receipt_a_pk}),
+    "api:cohort-list": Route(ACADEMY_ONLY),
+    "api:cohort-detail": Route(ACADEMY_ONLY, {"pk": cohort_pk}),
+    "api:cohort-enrollments": Route(ACADEMY_ONLY, {"pk": cohort_pk}),
+    "api:cohort-place": Route(API_ACADEMY_POST_ONLY, {"pk": cohort_pk}),
     "api-schema": Route(everyone(OK)),
     "api-docs": Route(everyone(OK)),
 }
@@ -146,6 +202,8 @@ ADMIN_VIEWERS = {
     Cohort: ACADEMY,
     Enrollment: ACADEMY,
     AuditEvent: ACADEMY,
+    Receipt: ACADEMY,
+    Learner: ACADEMY,
     User: SUPERUSER,
     Group: SUPERUSER,
     TokenProxy: SUPERUSER,

@@ -1,0 +1,26 @@
+from django import forms
+
+from courses.models import Cohort, Program
+from portal.models import Role, User
+
+
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["program", "name", "start_date", "end_date", "capacity", "coordinator"]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = Program.objects.filter(is_active=True)
+        self.fields["coordinator"].queryset = User.objects.filter(role=Role.ACADEMY_COORDINATOR)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = css
+
+
+class PlaceLineForm(forms.Form):
+    line = forms.IntegerField(widget=forms.HiddenInput)

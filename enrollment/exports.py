@@ -1,0 +1,201 @@
+"""Spreadsheet exports. Written row by row to a temporary file and streamed, so memory stays flat.
+
+A text cell that begins with =, +, - or @ is written as text, never as a formula (CSV/formula
+injection). Resident ID numbers are masked except in the coordinators' explicit full export, which
+the audit log records.
+"""
+
+import tempfile
+from collections.abc import Iterable, Sequence
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+
+from courses.models import Cohort
+from enrollment.models import Receipt
+from learners.models import Enrollment, Learner
+from portal import pii
+from portal.models import User
+from portal.services import audit_record
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
+
+
+def _cell(sheet, value):
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        cell.data_type = "s"  # text, even though it looks like a formula
+    return cell
+
+
+def xlsx_response(
+    *, filename: str, title: str, headers: Sequence[str], rows: Iterable[Sequence]
+) -> FileResponse:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append([_cell(sheet, value) for value in row])
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
+    workbook.save(spool)
+    spool.seek(0)
+    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+def _stamp() -> str:
+    return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
+def receipts_xlsx(receipts: QuerySet[Receipt]) -> FileResponse:
+    headers = [
+        _("回执编号"), _("学校"), _("学校标识码"), _("省份"), _("条线"), _("状态"), _("班次及人数"),
+        _("总人数"), _("拟启动日期"), _("学习天数"), _("联系人"), _("联系人手机"), _("联系人邮箱"),
+        _("提交时间"),
+    ]  # fmt: skip
+
+    def rows():
+        for receipt in receipts.order_by("pk"):
+            lines = "；".join(
+                f"{line.program.name}×{line.participants}" for line in receipt.lines.all()
+            )
+            yield [
+                receipt.pk,
+                receipt.institution.name,
+                receipt.institution.code,
+                receipt.institution.province.name,
+                receipt.get_desk_display(),
+                receipt.get_status_display(),
+                lines,
+                receipt.total_participants or 0,
+                receipt.preferred_start_date,
+                receipt.study_length_days,
+                receipt.liaison_name,
+                receipt.liaison_mobile,
+                receipt.liaison_email,
+                timezone.localtime(receipt.submitted_at).replace(tzinfo=None)
+                if receipt.submitted_at
+                else "",
+            ]
+
+    return xlsx_response(
+        filename=f"receipts-{_stamp()}.xlsx", title=_("参训回执"), headers=headers, rows=rows()
+    )
+
+
+def roster_xlsx(receipt: Receipt, *, full_ids: bool, by: User) -> FileResponse:
+    headers = [
+        _("行号"), _("姓名"), _("性别"), _("身份证号"), _("手机号码"), _("所在部门"), _("岗位/人员类别"),
+        _("政治面貌"), _("培训班次"), _("待核实"),
+    ]  # fmt: skip
+    entries = receipt.roster.select_related("program").order_by("row_number")
+    if full_ids:
+        audit_record(
+            actor=by,
+            action="roster.export_full",
+            target=receipt,
+            details={"rows": entries.count()},
+        )
+
+    def rows():
+        for entry in entries.iterator(chunk_size=2000):
+            yield [
+                entry.row_number,
+                entry.name,
+                entry.get_gender_display(),
+                pii.decrypt(entry.id_encrypted) if full_ids else entry.id_masked,
+                entry.mobile if full_ids else pii.mask_mobile(entry.mobile),
+                entry.department,
+                entry.post,
+                entry.get_party_status_display(),
+                entry.program.name,
+                entry.review_note,
+            ]
+
+    suffix = "full" if full_ids else "masked"
+    return xlsx_response(
+        filename=f"roster-{receipt.pk}-{suffix}-{_stamp()}.xlsx",
+        title=_("名单"),
+        headers=headers,
+        rows=rows(),
+    )
+
+
+def credentials_xlsx(receipt: Receipt, *, by: User) -> FileResponse:
+    """The learners' logins and initial passwords, for the school to hand over."""
+    headers = [_("姓名"), _("身份证号"), _("培训班次"), _("期次"), _("登录名"), _("初始密码")]
+    entries = list(receipt.roster.select_related("program", "line__cohort").order_by("row_number"))
+    learners = {
+        learner.id_hash: learner
+        for learner in Learner.objects.select_related("user").filter(
+            id_hash__in=[entry.id_hash for entry in entries]
+        )
+    }
+    audit_record(actor=by, action="credentials.export", target=receipt)
+
+    def rows():
+        for entry in entries:
+            learner = learners.get(entry.id_hash)
+            if learner is None or entry.line.cohort is None:
+                continue
+            password = (
+                pii.decrypt(learner.initial_password_encrypted)
+                if learner.initial_password_encrypted
+                else _("（学员已自行修改）")
+            )
+            yield [
+                entry.name,
+                entry.id_masked,
+                entry.program.name,
+                entry.line.cohort.name,
+                learner.user.username,
+                password,
+            ]
+
+    return xlsx_response(
+        filename=f"learner-accounts-{receipt.pk}.xlsx",
+        title=_("学员账号"),
+        headers=headers,
+        rows=rows(),
+    )
+
+
+def cohort_xlsx(cohort: Cohort) -> FileResponse:
+    headers = [_("姓名"), _("学校"), _("身份证号"), _("手机号码"), _("登录名"), _("编入时间")]
+    enrollments = Enrollment.objects.filter(cohort=cohort).select_related(
+        "learner__learner", "learner__institution"
+    )
+
+    def rows():
+        for enrollment in enrollments.order_by("learner__institution__name", "pk").iterator(
+            chunk_size=2000
+        ):
+            user = enrollment.learner
+            profile = getattr(user, "learner", None)
+            yield [
+                user.full_name,
+                user.institution.name if user.institution else "",
+                profile.id_masked if profile else "",
+                pii.mask_mobile(user.mobile),
+                user.username,
+                timezone.localtime(enrollment.created_at).replace(tzinfo=None),
+            ]
+
+    return xlsx_response(
+        filename=f"cohort-{cohort.pk}-{_stamp()}.xlsx",
+        title=_("期次名单"),
+        headers=headers,
+        rows=rows(),
+    )
