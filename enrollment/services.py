@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -357,28 +357,48 @@ def _already_enrolled(receipt: Receipt, program_ids: set[int], hashes: set[str])
     return set(on_receipts) | set(in_cohorts)
 
 
+ROSTER_COLUMNS = (
+    "receipt_id",
+    "line_id",
+    "program_id",
+    "row_number",
+    "name",
+    "gender",
+    "id_encrypted",
+    "id_hash",
+    "id_masked",
+    "mobile",
+    "department",
+    "post",
+    "party_status",
+    "needs_review",
+    "review_note",
+)
+
+
 def _check_people(
     receipt: Receipt, people: list[rosters.CleanPerson], *, check_headcounts: bool
-) -> tuple[list[RosterEntry], list[rosters.CellError]]:
-    """The checks that need the database; returns unsaved entries and errors."""
+) -> tuple[list[tuple], list[rosters.CellError]]:
+    """The checks that need the database, in two queries whatever the number of people.
+
+    Returns the rows to insert (values in ROSTER_COLUMNS order) and the errors.
+    """
     lines = {line.program.name: line for line in receipt.lines.select_related("program")}
     errors: list[rosters.CellError] = []
-    entries: list[RosterEntry] = []
-    hashes = {}
+    hashes = {person.row_number: pii.keyed_hash(person.id_number) for person in people}
+    taken = _already_enrolled(
+        receipt, {line.program_id for line in lines.values()}, set(hashes.values())
+    )
+    unknown_area = _("身份证号地区码未知，请核实")
+    counts: dict[int, int] = {}
+    last_rows: dict[int, int] = {}
+    rows = []
     for person in people:
         line = lines.get(person.program_name)
         if line is None:
             errors.append(
                 rosters.CellError(person.row_number, PROGRAM_HEADER, _("不在本回执的报名班次中"))
             )
-            continue
-        hashes[person.row_number] = pii.keyed_hash(person.id_number)
-    taken = _already_enrolled(
-        receipt, {line.program_id for line in lines.values()}, set(hashes.values())
-    )
-    for person in people:
-        line = lines.get(person.program_name)
-        if line is None:
             continue
         id_hash = hashes[person.row_number]
         if (line.program_id, id_hash) in taken:
@@ -388,45 +408,61 @@ def _check_people(
                 )
             )
             continue
-        entries.append(
-            RosterEntry(
-                receipt=receipt,
-                line=line,
-                program_id=line.program_id,
-                row_number=person.row_number,
-                name=person.name,
-                gender=person.gender,
-                id_encrypted=pii.encrypt(person.id_number),
-                id_hash=id_hash,
-                id_masked=pii.mask_id_number(person.id_number),
-                mobile=person.mobile,
-                department=person.department,
-                post=person.post,
-                party_status=person.party_status,
-                needs_review=not person.area_known,
-                review_note="" if person.area_known else _("身份证号地区码未知，请核实"),
+        counts[line.pk] = counts.get(line.pk, 0) + 1
+        last_rows[line.pk] = person.row_number
+        rows.append(
+            (
+                receipt.pk,
+                line.pk,
+                line.program_id,
+                person.row_number,
+                person.name,
+                person.gender,
+                pii.encrypt(person.id_number),
+                id_hash,
+                pii.mask_id_number(person.id_number),
+                person.mobile,
+                person.department,
+                person.post,
+                person.party_status,
+                not person.area_known,
+                "" if person.area_known else unknown_area,
             )
         )
     if check_headcounts and not errors:
-        counts: dict[str, int] = {}
-        for entry in entries:
-            counts[entry.line.program.name] = counts.get(entry.line.program.name, 0) + 1
         for name, line in lines.items():
-            if counts.get(name, 0) != line.participants:
-                last_row = max((e.row_number for e in entries if e.line is line), default=1)
+            if counts.get(line.pk, 0) != line.participants:
                 errors.append(
                     rosters.CellError(
-                        last_row,
+                        last_rows.get(line.pk, 1),
                         PROGRAM_HEADER,
                         _("「%(program)s」回执填报 %(expected)s 人，名单中有 %(actual)s 人")
                         % {
                             "program": name,
                             "expected": line.participants,
-                            "actual": counts.get(name, 0),
+                            "actual": counts.get(line.pk, 0),
                         },
                     )
                 )
-    return entries, errors
+    return rows, errors
+
+
+def _insert_roster(rows: list[tuple]) -> None:
+    """Insert many roster rows at once: COPY on PostgreSQL, one executemany elsewhere.
+
+    The ORM's bulk_create spends most of an import building model instances and SQL; the values
+    here are already checked and prepared, so they go straight to the database.
+    """
+    table = connection.ops.quote_name(RosterEntry._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in ROSTER_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(ROSTER_COLUMNS))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608 - names from the model
 
 
 def _check_roster_editable(receipt: Receipt, by: User) -> None:
@@ -461,15 +497,15 @@ def roster_import(*, receipt: Receipt, data: bytes, by: User, consent: bool) -> 
     except rosters.RosterFileError as error:
         raise ApplicationError(error.message) from error
     people, errors = rosters.clean_rows(rows)
-    entries, db_errors = _check_people(receipt, people, check_headcounts=not errors)
+    values, db_errors = _check_people(receipt, people, check_headcounts=not errors)
     errors = sorted(errors + db_errors, key=lambda e: e.row_number)
     if errors:
         return RosterImportResult(errors=errors, rows=rows)
     _record_consent(receipt, by, consent)
     receipt.roster.all().delete()
-    RosterEntry.objects.bulk_create(entries, batch_size=2000)
-    audit_record(actor=by, action="roster.import", target=receipt, details={"rows": len(entries)})
-    return RosterImportResult(created=len(entries), rows=rows)
+    _insert_roster(values)
+    audit_record(actor=by, action="roster.import", target=receipt, details={"rows": len(values)})
+    return RosterImportResult(created=len(values), rows=rows)
 
 
 @transaction.atomic
@@ -482,10 +518,10 @@ def roster_add_person(
     row_number = (receipt.roster.count() or 0) + 2
     row = rosters.RosterRow(row_number=row_number, values=values, numeric_id=False)
     people, errors = rosters.clean_rows([row])
-    entries, db_errors = _check_people(receipt, people, check_headcounts=False)
+    values, db_errors = _check_people(receipt, people, check_headcounts=False)
     if errors or db_errors:
         raise ApplicationError("；".join(f"「{e.header}」{e.message}" for e in errors + db_errors))
-    entry = entries[0]
+    entry = RosterEntry(**dict(zip(ROSTER_COLUMNS, values[0], strict=True)))
     if RosterEntry.objects.filter(
         receipt=receipt, program_id=entry.program_id, id_hash=entry.id_hash
     ).exists():

@@ -1,17 +1,19 @@
 """Resident ID numbers (居民身份证号): normalise, validate (GB 11643), mask, encrypt and hash.
 
-A number is stored encrypted (Fernet, keys from PERSONAL_DATA_KEYS, first key encrypts, all decrypt,
-so keys can be rotated) beside a keyed hash (HMAC-SHA256 with PERSONAL_DATA_HASH_KEY) that finds the
+A number is stored encrypted (AES-256-GCM; keys from PERSONAL_DATA_KEYS, the first encrypts and
+every one decrypts, so keys can be rotated; each token names its key) beside a keyed hash (HMAC-SHA256 with PERSONAL_DATA_HASH_KEY) that finds the
 same person again and detects duplicates without decrypting. Only the masked form is ever shown.
 """
 
+import base64
 import hashlib
 import hmac
+import os
 import re
 import unicodedata
 from functools import cache
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -114,17 +116,34 @@ def mask_id_number(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+NONCE_BYTES = 12
+
+
 @cache
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(key) for key in keys])
+def _ciphers(keys: tuple[str, ...]) -> tuple[tuple[str, AESGCM], dict[str, AESGCM]]:
+    """(the encrypting key's id and cipher, every cipher by key id); keys are 32 bytes, base64url."""
+    ciphers = {}
+    for key in keys:
+        raw = base64.urlsafe_b64decode(key)
+        if len(raw) != 32:
+            raise ValueError("PERSONAL_DATA_KEYS must be 32-byte keys, base64url-encoded.")
+        ciphers[hashlib.sha256(raw).hexdigest()[:8]] = AESGCM(raw)
+    first = next(iter(ciphers.items()))
+    return first, ciphers
 
 
 def encrypt(value: str) -> str:
-    return _fernet(tuple(settings.PERSONAL_DATA_KEYS)).encrypt(value.encode()).decode()
+    (key_id, cipher), _ = _ciphers(tuple(settings.PERSONAL_DATA_KEYS))
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = cipher.encrypt(nonce, value.encode(), None)
+    return f"{key_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
 
 def decrypt(token: str) -> str:
-    return _fernet(tuple(settings.PERSONAL_DATA_KEYS)).decrypt(token.encode()).decode()
+    _, ciphers = _ciphers(tuple(settings.PERSONAL_DATA_KEYS))
+    key_id, _, body = token.partition(":")
+    raw = base64.urlsafe_b64decode(body)
+    return ciphers[key_id].decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None).decode()
 
 
 def keyed_hash(value: str) -> str:

@@ -14,7 +14,7 @@ env = environ.Env()
 
 
 def development_fernet_key(secret: str) -> str:
-    """A Fernet key derived from a development secret; production sets real keys."""
+    """A 32-byte base64url key derived from a development secret; production sets real keys."""
     return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode()
 
 
@@ -186,8 +186,9 @@ AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
-# Personal data: resident ID numbers are encrypted with the first of PERSONAL_DATA_KEYS (Fernet keys;
-# older keys still decrypt) and found again by an HMAC keyed with PERSONAL_DATA_HASH_KEY.
+# Personal data: resident ID numbers are encrypted (AES-256-GCM) with the first of PERSONAL_DATA_KEYS
+# (32-byte keys, base64url, e.g. from Fernet.generate_key(); older keys still decrypt) and found
+# again by an HMAC keyed with PERSONAL_DATA_HASH_KEY.
 PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[])
 PERSONAL_DATA_HASH_KEY = env("PERSONAL_DATA_HASH_KEY", default="")
 

@@ -15,7 +15,7 @@ PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS")
 PERSONAL_DATA_HASH_KEY = env("PERSONAL_DATA_HASH_KEY")
 if not PERSONAL_DATA_KEYS or len(PERSONAL_DATA_HASH_KEY) < 32:
     raise ImproperlyConfigured(
-        "PERSONAL_DATA_KEYS (Fernet keys) and PERSONAL_DATA_HASH_KEY (32+ characters) are required."
+        "PERSONAL_DATA_KEYS (32-byte base64url keys) and PERSONAL_DATA_HASH_KEY (32+ characters) are required."
     )
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
