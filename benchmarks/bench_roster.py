@@ -141,7 +141,9 @@ def measure() -> bool:
     )
     line = receipt.lines.get()
     data = roster_file(program.name, ROWS)
-    print(f"roster: {ROWS} rows x 8 columns, {len(data) / 1024:.0f} KB, database {connection_vendor()}")
+    print(
+        f"roster: {ROWS} rows x 8 columns, {len(data) / 1024:.0f} KB, database {connection_vendor()}"
+    )
 
     def ours():
         result = roster_import(receipt=receipt, data=data, by=staff, consent=True)
