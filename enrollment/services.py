@@ -5,6 +5,7 @@ from datetime import date
 
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -515,13 +516,13 @@ def roster_add_person(
     """Add one person typed into the web form, with the same checks as an upload."""
     receipt = _lock(receipt)
     _check_roster_editable(receipt, by)
-    row_number = (receipt.roster.count() or 0) + 2
+    row_number = (receipt.roster.aggregate(last=Max("row_number"))["last"] or 1) + 1
     row = rosters.RosterRow(row_number=row_number, values=values, numeric_id=False)
     people, errors = rosters.clean_rows([row])
-    values, db_errors = _check_people(receipt, people, check_headcounts=False)
+    prepared, db_errors = _check_people(receipt, people, check_headcounts=False)
     if errors or db_errors:
         raise ApplicationError("；".join(f"「{e.header}」{e.message}" for e in errors + db_errors))
-    entry = RosterEntry(**dict(zip(ROSTER_COLUMNS, values[0], strict=True)))
+    entry = RosterEntry(**dict(zip(ROSTER_COLUMNS, prepared[0], strict=True)))
     if RosterEntry.objects.filter(
         receipt=receipt, program_id=entry.program_id, id_hash=entry.id_hash
     ).exists():

@@ -2,6 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.test import Client
 
 from courses.models import Program
 from enrollment.models import InstitutionType, Province
@@ -65,11 +66,11 @@ def world(db):
 
 
 @pytest.fixture
-def client_for(client):
-    """A test client signed in as the given user (or anonymous)."""
+def client_for(db):
+    """A new test client signed in as the given user (or anonymous): one browser per person."""
 
     def make(user):
-        client.logout()
+        client = Client()
         if user.is_authenticated:
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return client
