@@ -27,12 +27,16 @@ def province_list() -> QuerySet[Province]:
 
 def receipt_list(*, user: User) -> QuerySet[Receipt]:
     """Receipts ``user`` may see, with what a list shows, in a fixed number of queries."""
-    return access.scope(
-        user,
-        Receipt.objects.select_related("institution__province").annotate(
-            total_participants=Sum("lines__participants")
-        ),
-    ).prefetch_related(Prefetch("lines", queryset=ReceiptLine.objects.select_related("program")))
+    return (
+        access.scope(
+            user,
+            Receipt.objects.select_related("institution__province").annotate(
+                total_participants=Sum("lines__participants")
+            ),
+        )
+        .prefetch_related(Prefetch("lines", queryset=ReceiptLine.objects.select_related("program")))
+        .order_by("-created_at", "-id")
+    )
 
 
 def receipt_detail(*, user: User, pk: int) -> Receipt:

@@ -13,9 +13,7 @@ from portal.errors import ApplicationError
 from portal.models import Role, User
 from portal.services import audit_record
 
-ERROR_COHORT_FULL = _("该期次已满员（容量 %(capacity)s 人）。")
 ERROR_ALREADY_ENROLLED = _("该学员已在此期次中。")
-ERROR_NOT_A_LEARNER = _("只有学员账号可以编入期次。")
 ERROR_OVER_CAPACITY = _("该期次还剩 %(left)s 个名额，本回执班次有 %(needed)s 人，不能全部编入。")
 ERROR_NOT_APPROVED = _("只有已通过审核的回执才能编班。")
 ERROR_WRONG_PROGRAM = _("回执班次「%(line)s」与期次的培训班次「%(cohort)s」不一致。")
@@ -24,23 +22,6 @@ ERROR_NOT_COORDINATOR = _("只有学院项目负责人可以编班。")
 
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 - no look-alike characters
 USERNAME_DIGITS = 9
-
-
-@transaction.atomic
-def enrollment_create(*, cohort: Cohort, learner: User, by: User | None) -> Enrollment:
-    """Put ``learner`` into ``cohort``; the cohort row is locked so capacity holds under concurrency."""
-    if learner.role != Role.LEARNER:
-        raise ApplicationError(str(ERROR_NOT_A_LEARNER))
-    locked = Cohort.objects.select_for_update().get(pk=cohort.pk)
-    if Enrollment.objects.filter(cohort=locked).count() >= locked.capacity:
-        raise ApplicationError(str(ERROR_COHORT_FULL % {"capacity": locked.capacity}))
-    try:
-        with transaction.atomic():
-            enrollment = Enrollment.objects.create(cohort=locked, learner=learner)
-    except IntegrityError as exc:
-        raise ApplicationError(str(ERROR_ALREADY_ENROLLED)) from exc
-    audit_record(actor=by, action="enrollment.create", target=enrollment)
-    return enrollment
 
 
 def _new_usernames(count: int) -> list[str]:
@@ -126,7 +107,7 @@ def cohort_place_line(*, cohort: Cohort, line: ReceiptLine, by: User) -> int:
         raise ApplicationError(str(ERROR_NOT_COORDINATOR))
     cohort = Cohort.objects.select_for_update().select_related("program").get(pk=cohort.pk)
     line = (
-        ReceiptLine.objects.select_for_update()
+        ReceiptLine.objects.select_for_update(of=("self",))
         .select_related("receipt__institution", "program", "cohort")
         .get(pk=line.pk)
     )

@@ -32,6 +32,10 @@ ROLES = [
 
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+def build_world():
     """Two schools in two provinces on two desks, and one user of every role.
 
     staff_a, learner_a and prov_bj belong with school_a (本科, 北京); staff_b with school_b (高职, 江苏).
