@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -78,7 +79,10 @@ def receipt_create_view(request):
     if not access.can(user, access.ADD, Receipt):
         raise PermissionDenied
     provincial = user.role == Role.PROVINCIAL_COORDINATOR
-    form = ReceiptForm(request.POST or None)
+    initial = {"filled_on": timezone.localdate(), "study_length_days": 60}
+    if user.institution is not None:
+        initial["invoice_title"] = user.institution.name
+    form = ReceiptForm(request.POST or None, initial=initial)
     lines = LinesForm(request.POST or None)
     schools = (
         SchoolsForm(request.POST or None, province_id=user.province_id) if provincial else None
