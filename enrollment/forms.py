@@ -8,7 +8,8 @@ from courses.models import Program
 from courses.selectors import program_list
 from enrollment import rosters
 from enrollment.models import Gender, Institution, PartyStatus, Receipt
-from enrollment.services import RECEIPT_FIELDS, LineRequest
+from enrollment.services import RECEIPT_FIELDS, LineRequest, seal_scan_suffix
+from portal.errors import ApplicationError
 
 MOBILE_PATTERN = r"^1[3-9]\d{9}$"
 POSTCODE_PATTERN = r"^\d{6}$"
@@ -17,9 +18,16 @@ CREDIT_CODE_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 
 
 class ReceiptForm(forms.ModelForm):
+    seal_scan = forms.FileField(
+        label=_("盖章回执扫描件"),
+        required=False,
+        help_text=_("可选：加盖单位公章的回执扫描件（PDF、JPG 或 PNG，不超过 5 MB）。"),
+        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
     class Meta:
         model = Receipt
-        fields = list(RECEIPT_FIELDS)
+        fields = list(RECEIPT_FIELDS)  # seal_scan is handled by the service
         widgets = {
             "preferred_start_date": forms.DateInput(attrs={"type": "date"}),
             "filled_on": forms.DateInput(attrs={"type": "date"}),
@@ -38,6 +46,15 @@ class ReceiptForm(forms.ModelForm):
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
+
+    def clean_seal_scan(self):
+        upload = self.cleaned_data.get("seal_scan")
+        if upload:
+            try:
+                seal_scan_suffix(upload)
+            except ApplicationError as error:
+                raise forms.ValidationError(error.message) from error
+        return upload
 
     def clean_taxpayer_id(self):
         value = self.cleaned_data["taxpayer_id"].strip().upper()

@@ -118,6 +118,12 @@ class Receipt(TimeStampedModel):
     taxpayer_id = models.CharField(_("纳税人识别号（统一社会信用代码）"), max_length=18)
     suggestions = models.TextField(_("意见建议"), blank=True)
     filled_on = models.DateField(_("填表日期"))
+    seal_scan = models.FileField(
+        _("盖章回执扫描件"),
+        upload_to="receipts/seals/%Y/%m/",
+        blank=True,
+        help_text=_("可选：加盖单位公章的回执扫描件（PDF、JPG 或 PNG，不超过 5 MB）。"),
+    )
     created_by = models.ForeignKey(
         "portal.User", verbose_name=_("填报人"), on_delete=models.PROTECT, related_name="+"
     )

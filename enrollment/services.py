@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Max
@@ -63,6 +64,33 @@ RECEIPT_FIELDS = (
 def provinces_load() -> int:
     """Create the provinces that are missing; returns how many were created."""
     return provinces.load_into(Province)
+
+
+SEAL_SCAN_MAX_BYTES = 5 * 1024 * 1024
+SEAL_SCAN_SIGNATURES = {b"%PDF-": "pdf", b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+
+
+def seal_scan_suffix(upload: UploadedFile) -> str:
+    """The file type of an uploaded seal scan, judged by its content; refuses anything else."""
+    if upload.size > SEAL_SCAN_MAX_BYTES:
+        raise ApplicationError(_("扫描件不能超过 5 MB。"))
+    head = upload.read(8)
+    upload.seek(0)
+    for signature, suffix in SEAL_SCAN_SIGNATURES.items():
+        if head.startswith(signature):
+            return suffix
+    raise ApplicationError(_("扫描件须为 PDF、JPG 或 PNG 文件。"))
+
+
+def _attach_seal_scan(receipt: Receipt, upload: UploadedFile | None) -> None:
+    """Stored under MEDIA_ROOT, which is never served: it is downloaded through a checked view."""
+    if upload is None:
+        return
+    suffix = seal_scan_suffix(upload)
+    if receipt.seal_scan:
+        receipt.seal_scan.delete(save=False)
+    receipt.seal_scan.save(f"receipt-{receipt.pk}-seal.{suffix}", upload, save=False)
+    receipt.save(update_fields=["seal_scan", "updated_at"])
 
 
 @dataclass(frozen=True)
@@ -146,7 +174,12 @@ def _save_lines(receipt: Receipt, lines: list[LineRequest]) -> None:
 
 @transaction.atomic
 def receipt_create(
-    *, institution: Institution, by: User, data: dict, lines: list[LineRequest]
+    *,
+    institution: Institution,
+    by: User,
+    data: dict,
+    lines: list[LineRequest],
+    seal_scan: UploadedFile | None = None,
 ) -> Receipt:
     """A new draft receipt for ``institution``, filed by its staff or its provincial coordinator."""
     _check_may_file(by=by, institution=institution)
@@ -160,6 +193,7 @@ def receipt_create(
         **{name: data[name] for name in RECEIPT_FIELDS if name in data},
     )
     _save_lines(receipt, lines)
+    _attach_seal_scan(receipt, seal_scan)
     audit_record(actor=by, action="receipt.create", target=receipt)
     return receipt
 
@@ -201,7 +235,14 @@ def _refuse_state(receipt: Receipt, action: str) -> ApplicationError:
 
 
 @transaction.atomic
-def receipt_update(*, receipt: Receipt, by: User, data: dict, lines: list[LineRequest]) -> Receipt:
+def receipt_update(
+    *,
+    receipt: Receipt,
+    by: User,
+    data: dict,
+    lines: list[LineRequest],
+    seal_scan: UploadedFile | None = None,
+) -> Receipt:
     receipt = _lock(receipt)
     _check_owner(receipt, by)
     if receipt.status not in EDITABLE:
@@ -214,6 +255,7 @@ def receipt_update(*, receipt: Receipt, by: User, data: dict, lines: list[LineRe
             setattr(receipt, name, data[name])
     receipt.save()
     _save_lines(receipt, lines)
+    _attach_seal_scan(receipt, seal_scan)
     audit_record(actor=by, action="receipt.update", target=receipt)
     return receipt
 

@@ -22,6 +22,7 @@ urlpatterns = [
         receipts.receipt_transition_view,
         name="receipt-transition",
     ),
+    path("receipts/<int:pk>/seal/", receipts.seal_scan_view, name="seal-scan"),
     path("receipts/<int:pk>/roster/upload/", receipts.roster_upload_view, name="roster-upload"),
     path(
         "receipts/<int:pk>/roster/errors/<str:token>/",

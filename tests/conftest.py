@@ -2,6 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.base import ContentFile
 from django.test import Client
 
 from courses.models import Program
@@ -57,6 +58,7 @@ def build_world():
         "admin": AdminFactory(username="admin"),
     }
     receipt_a = submitted_receipt(school_a, users["staff_a"], people=1)
+    receipt_a.seal_scan.save("seal.pdf", ContentFile(b"%PDF-1.4 stamped receipt"))
     cohort = CohortFactory(program=Program.objects.get(code="party-affairs-staff"))
     return SimpleNamespace(
         beijing=beijing,

@@ -1,7 +1,10 @@
 """Tests: SQLite unless DATABASE_URL says otherwise; Celery eager unless REDIS_URL is set."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
-from .base import development_fernet_key, env
+from .base import DATABASES, development_fernet_key, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
@@ -17,3 +20,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Development-only personal-data keys, derived from the development secret key.
 PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[development_fernet_key(SECRET_KEY)])
 PERSONAL_DATA_HASH_KEY = env("PERSONAL_DATA_HASH_KEY", default=SECRET_KEY + ":id-hash")
+# Every request closes its connection, so no server thread keeps the test database open.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Uploaded files of the tests go to a throw-away directory.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-media-"))

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -82,7 +82,7 @@ def receipt_create_view(request):
     initial = {"filled_on": timezone.localdate(), "study_length_days": 60}
     if user.institution is not None:
         initial["invoice_title"] = user.institution.name
-    form = ReceiptForm(request.POST or None, initial=initial)
+    form = ReceiptForm(request.POST or None, request.FILES or None, initial=initial)
     lines = LinesForm(request.POST or None)
     schools = (
         SchoolsForm(request.POST or None, province_id=user.province_id) if provincial else None
@@ -110,6 +110,7 @@ def receipt_create_view(request):
                 by=user,
                 data=form.cleaned_data,
                 lines=lines.line_requests(),
+                seal_scan=form.cleaned_data.get("seal_scan"),
             )
         except ApplicationError as error:
             form.add_error(None, error.message)
@@ -134,7 +135,7 @@ def receipt_edit_view(request, pk: int):
             _("回执当前为「%(status)s」，不能修改。") % {"status": receipt.get_status_display()},
         )
         return redirect("enrollment:receipt-detail", pk=pk)
-    form = ReceiptForm(request.POST or None, instance=receipt)
+    form = ReceiptForm(request.POST or None, request.FILES or None, instance=receipt)
     lines = LinesForm(request.POST or None, receipt=receipt)
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         try:
@@ -143,6 +144,7 @@ def receipt_edit_view(request, pk: int):
                 by=request.user,
                 data=form.cleaned_data,
                 lines=lines.line_requests(),
+                seal_scan=form.cleaned_data.get("seal_scan"),
             )
         except ApplicationError as error:
             form.add_error(None, error.message)
@@ -320,3 +322,16 @@ def credentials_export_view(request, pk: int):
     if not access.can(request.user, access.CHANGE, receipt) or access.is_academy(request.user):
         raise PermissionDenied
     return exports.credentials_xlsx(receipt, by=request.user)
+
+
+@login_required
+def seal_scan_view(request, pk: int):
+    """The stamped receipt, for those who may see the receipt; never from MEDIA_URL."""
+    receipt = _receipt_or_404(request, pk)
+    if not receipt.seal_scan:
+        raise Http404
+    return FileResponse(
+        receipt.seal_scan.open("rb"),
+        as_attachment=True,
+        filename=receipt.seal_scan.name.rsplit("/", 1)[-1],
+    )

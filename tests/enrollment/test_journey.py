@@ -262,3 +262,34 @@ def test_an_illegal_transition_through_the_api_is_a_clear_400(world, client_for)
 
     assert response.status_code == 400
     assert "不能提交" in response.json()["detail"]
+
+
+def test_a_stamped_receipt_is_attached_and_only_downloaded_through_the_portal(
+    world, client_for, settings
+):
+    client = client_for(world.users["staff_a"])
+    scan = io.BytesIO(b"%PDF-1.7 stamped")
+    scan.name = "回执.pdf"
+
+    response = client.post("/receipts/new/", {**receipt_form(), "seal_scan": scan})
+
+    assert response.status_code == 302
+    receipt = Receipt.objects.exclude(pk=world.receipt_a.pk).get(institution=world.school_a)
+    download = client.get(f"/receipts/{receipt.pk}/seal/")
+    assert b"".join(download.streaming_content) == b"%PDF-1.7 stamped"
+    assert client.get(settings.MEDIA_URL + receipt.seal_scan.name).status_code == 404
+    assert (
+        client_for(world.users["staff_b"]).get(f"/receipts/{receipt.pk}/seal/").status_code == 404
+    )
+
+
+def test_a_seal_scan_that_is_not_a_pdf_or_image_is_refused(world, client_for):
+    client = client_for(world.users["staff_a"])
+    fake = io.BytesIO(b"MZ\x90\x00 an executable")
+    fake.name = "回执.pdf"
+
+    response = client.post("/receipts/new/", {**receipt_form(), "seal_scan": fake})
+
+    assert response.status_code == 200
+    assert "PDF、JPG 或 PNG" in response.content.decode()
+    assert not Receipt.objects.exclude(pk=world.receipt_a.pk).exists()

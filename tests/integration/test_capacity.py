@@ -2,7 +2,7 @@ import threading
 
 from django.db import connection
 
-from enrollment.models import Receipt, ReceiptStatus
+from enrollment.models import ReceiptStatus
 from enrollment.services import receipt_approve
 from learners.models import Enrollment
 from learners.services import cohort_place_line

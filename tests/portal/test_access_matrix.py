@@ -101,6 +101,7 @@ ROUTES: dict[str, Route] = {
     ),
     "enrollment:receipt-transition": Route(POST_ONLY, {"pk": receipt_a_pk, "action": "submit"}),
     "enrollment:roster-upload": Route(POST_ONLY, {"pk": receipt_a_pk}),
+    "enrollment:seal-scan": Route(SCHOOL_A_SCOPE, {"pk": receipt_a_pk}),
     "enrollment:roster-add": Route(POST_ONLY, {"pk": receipt_a_pk}),
     "enrollment:roster-remove": Route(POST_ONLY, {"pk": receipt_a_pk, "entry_pk": roster_entry_pk}),
     "enrollment:roster-errors": Route(signed_in(DENY), {"pk": receipt_a_pk, "token": "nope"}),
