@@ -1,3 +1,5 @@
+import os
+import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -82,3 +84,13 @@ def client_for(db):
         return client
 
     return make
+
+
+def require_tool(command: str) -> str:
+    """The path of a command the test needs; skips without it, or fails where CI demands it."""
+    path = shutil.which(command)
+    if path is None:
+        if os.environ.get("REQUIRE_INTEGRATION") == "1":
+            pytest.fail(f"{command} is missing (scripts/system-packages test installs it)")
+        pytest.skip(f"{command} is not installed")
+    return path

@@ -1,5 +1,4 @@
 import io
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -8,6 +7,7 @@ import pytest
 
 from enrollment.exports import xlsx_response
 from portal.models import AuditEvent
+from tests.conftest import require_tool
 from tests.receipts import id_number
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +30,8 @@ def test_cells_that_look_like_formulas_are_written_as_text():
     assert {c.data_type for c in cells} == {"s"}
 
 
-@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice Calc is not installed")
 def test_an_export_opens_in_libreoffice_with_formulas_kept_as_text(tmp_path):
+    soffice = require_tool("soffice")
     response = xlsx_response(
         filename="t.xlsx",
         title="名单",
@@ -43,7 +43,7 @@ def test_an_export_opens_in_libreoffice_with_formulas_kept_as_text(tmp_path):
 
     subprocess.run(
         [
-            "soffice",
+            soffice,
             f"-env:UserInstallation=file://{tmp_path}/profile",
             "--headless",
             "--convert-to",
