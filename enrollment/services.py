@@ -72,7 +72,7 @@ SEAL_SCAN_SIGNATURES = {b"%PDF-": "pdf", b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x
 
 def seal_scan_suffix(upload: UploadedFile) -> str:
     """The file type of an uploaded seal scan, judged by its content; refuses anything else."""
-    if upload.size > SEAL_SCAN_MAX_BYTES:
+    if (upload.size or 0) > SEAL_SCAN_MAX_BYTES:
         raise ApplicationError(_("扫描件不能超过 5 MB。"))
     head = upload.read(8)
     upload.seek(0)
