@@ -11,6 +11,7 @@ from courses.selectors import cohort_list, placeable_lines, program_list
 from courses.services import cohort_create
 from learners.services import cohort_place_line
 from portal.api import ObjectAccess
+from portal.models import Role, User
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -55,7 +56,12 @@ class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CohortSerializer(serializers.ModelSerializer):
-    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
+    program = serializers.SlugRelatedField(
+        slug_field="code", queryset=Program.objects.filter(is_active=True)
+    )
+    coordinator = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=Role.ACADEMY_COORDINATOR), allow_null=True, required=False
+    )
     enrolled = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -100,7 +106,10 @@ class CohortViewSet(
         return cohort_list(user=self.request.user)
 
     def perform_create(self, serializer):
-        cohort = cohort_create(by=self.request.user, **serializer.validated_data)
+        cohort = cohort_create(
+            by=self.request.user,
+            **{"coordinator": None, **serializer.validated_data},
+        )
         serializer.instance = cohort_list(user=self.request.user).get(pk=cohort.pk)
 
     @extend_schema(request=PlaceSerializer, responses=CohortSerializer)

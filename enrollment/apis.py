@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from courses.models import Program
-from enrollment import services
+from enrollment import rosters, services
 from enrollment.models import Institution, Province, Receipt, ReceiptTransition, RosterEntry
 from enrollment.selectors import (
     ReceiptFilter,
@@ -125,6 +125,11 @@ class RosterEntrySerializer(serializers.ModelSerializer):
 class RosterUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     consent = serializers.BooleanField()
+
+    def validate_file(self, upload):
+        if (upload.size or 0) > rosters.MAX_FILE_BYTES:  # refused before it is read into memory
+            raise serializers.ValidationError(_("文件超过 10 MB，请拆分后上传。"))
+        return upload
 
 
 def _line_requests(data) -> list[LineRequest]:

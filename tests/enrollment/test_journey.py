@@ -293,3 +293,46 @@ def test_a_seal_scan_that_is_not_a_pdf_or_image_is_refused(world, client_for):
     assert response.status_code == 200
     assert "PDF、JPG 或 PNG" in response.content.decode()
     assert not Receipt.objects.exclude(pk=world.receipt_a.pk).exists()
+
+
+def test_the_api_refuses_an_oversize_roster_before_reading_it(world, client_for, settings):
+    from enrollment import rosters
+
+    client = client_for(world.users["staff_a"])
+    client.post("/receipts/new/", receipt_form())
+    receipt = Receipt.objects.exclude(pk=world.receipt_a.pk).get(institution=world.school_a)
+    big = io.BytesIO(b"PK" + b"\0" * (rosters.MAX_FILE_BYTES + 1))
+    big.name = "roster.xlsx"
+
+    response = client.post(
+        f"/api/v1/receipts/{receipt.pk}/roster/", {"file": big, "consent": "true"}
+    )
+
+    assert response.status_code == 400
+    assert "10 MB" in str(response.json())
+    assert not receipt.roster.exists()
+
+
+def test_the_api_refuses_a_cohort_longer_than_two_months_or_a_duplicate_name(world, client_for):
+    client = client_for(world.users["coord_ug"])
+    cohort = {
+        "program": "activists",
+        "name": "第一期",
+        "start_date": "2026-03-01",
+        "end_date": "2026-05-02",
+        "capacity": 40,
+    }
+
+    too_long = client.post("/api/v1/cohorts/", cohort, content_type="application/json")
+    created = client.post(
+        "/api/v1/cohorts/", {**cohort, "end_date": "2026-05-01"}, content_type="application/json"
+    )
+    again = client.post(
+        "/api/v1/cohorts/", {**cohort, "end_date": "2026-04-01"}, content_type="application/json"
+    )
+
+    assert too_long.status_code == 400
+    assert "2个月" in too_long.json()["detail"]
+    assert created.status_code == 201
+    assert again.status_code == 400
+    assert Cohort.objects.filter(name="第一期").count() == 1
