@@ -223,7 +223,7 @@ def test_too_many_entries_or_too_much_unzipped_data_is_refused(monkeypatch):
     many = entries | {f"xl/media/{n}.bin": b"" for n in range(1_000)}
 
     assert refusal(zip_bytes(many)) == RosterMessage.BOMB
-    monkeypatch.setattr(rosters, "MAX_UNZIPPED_BYTES", 10_000)
+    monkeypatch.setattr(rosters.guards, "MAX_UNZIPPED_BYTES", 10_000)
     assert refusal(zip_bytes(entries | {"xl/media/a.bin": bytes(10_000)})) == RosterMessage.BOMB
 
 
@@ -249,7 +249,7 @@ def test_a_file_over_10_mb_or_empty_is_refused_before_parsing():
 
 
 def test_more_than_max_rows_are_refused(monkeypatch):
-    monkeypatch.setattr(rosters, "MAX_ROWS", 3)
+    monkeypatch.setattr(rosters.reading, "MAX_ROWS", 3)
 
     assert read_roster(xlsx_bytes([line(person(n)) for n in range(3)]))
     assert refusal(xlsx_bytes([line(person(n)) for n in range(4)])) == (
