@@ -82,3 +82,22 @@ class ReceiptFilter(django_filters.FilterSet):
     class Meta:
         model = Receipt
         fields = ["q", "status", "desk", "province", "program", "submitted_from", "submitted_to"]
+
+
+def roster_problems(receipt: Receipt) -> list[str]:
+    """What stands between the roster and the receipt's headcounts (empty when they match)."""
+    problems = []
+    counts = {line.pk: 0 for line in receipt.lines.all()}
+    for line_id in receipt.roster.values_list("line_id", flat=True):
+        counts[line_id] += 1
+    for line in receipt.lines.select_related("program"):
+        if counts[line.pk] != line.participants:
+            problems.append(
+                _("「%(program)s」回执填报 %(expected)s 人，名单中有 %(actual)s 人。")
+                % {
+                    "program": line.program.name,
+                    "expected": line.participants,
+                    "actual": counts[line.pk],
+                }
+            )
+    return problems

@@ -26,7 +26,13 @@ from enrollment.forms import (
     SchoolsForm,
 )
 from enrollment.models import Receipt, ReceiptStatus, RosterEntry
-from enrollment.selectors import ReceiptFilter, receipt_detail, receipt_list, receipt_roster
+from enrollment.selectors import (
+    ReceiptFilter,
+    receipt_detail,
+    receipt_list,
+    receipt_roster,
+    roster_problems,
+)
 from portal import access
 from portal.errors import ApplicationError
 from portal.models import Role
@@ -167,7 +173,7 @@ def _detail_context(request, receipt: Receipt, **extra) -> dict:
     return {
         "receipt": receipt,
         "roster_page": page,
-        "roster_problems": services.roster_problems(receipt),
+        "roster_problems": roster_problems(receipt),
         "owner": owner,
         "editable": editable,
         "reviewer": access.is_academy(user) and receipt.status == ReceiptStatus.SUBMITTED,
