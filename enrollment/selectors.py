@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Program
@@ -101,3 +101,16 @@ def roster_problems(receipt: Receipt) -> list[str]:
                 }
             )
     return problems
+
+
+def receipt_status_counts(*, user: User) -> list[tuple[str, str, int]]:
+    """(status, label, count) of the receipts ``user`` may see, in workflow order; one query."""
+    counts = dict(
+        access.scope(user, Receipt.objects.all())
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    return [
+        (value, label, counts[value]) for value, label in ReceiptStatus.choices if counts.get(value)
+    ]

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from courses.selectors import program_list
-from enrollment.selectors import institution_list
+from enrollment.selectors import institution_list, receipt_status_counts
 from learners.selectors import learner_enrollments
 from learners.services import learner_password_changed
 from portal.forms import LoginForm
@@ -31,6 +31,7 @@ def dashboard(request):
             "institutions": institutions[:20],
             "institution_count": institutions.count(),
             "enrollments": learner_enrollments(learner=request.user),
+            "receipt_counts": receipt_status_counts(user=request.user),
         },
     )
 

@@ -336,3 +336,36 @@ def test_the_api_refuses_a_cohort_longer_than_two_months_or_a_duplicate_name(wor
     assert created.status_code == 201
     assert again.status_code == 400
     assert Cohort.objects.filter(name="第一期").count() == 1
+
+
+def test_the_dashboard_counts_receipts_by_status_for_each_side(world, client_for):
+    school = client_for(world.users["staff_a"]).get("/dashboard/").content.decode()
+    other = client_for(world.users["staff_b"]).get("/dashboard/").content.decode()
+    desk = client_for(world.users["coord_ug"]).get("/dashboard/").content.decode()
+
+    assert "已提交 1" in school
+    assert "已提交 1" in desk
+    assert "已提交" not in other
+
+
+def test_a_province_files_for_several_schools_on_the_page(world, client_for):
+    from tests.factories import InstitutionFactory
+
+    other = InstitutionFactory(name="北京第二测试学院", province=world.beijing)
+    client = client_for(world.users["prov_bj"])
+
+    response = client.post(
+        "/receipts/new/", {**receipt_form(), "institutions": [world.school_a.pk, other.pk]}
+    )
+
+    assert response.status_code == 302
+    drafts = Receipt.objects.filter(status=ReceiptStatus.DRAFT, created_by=world.users["prov_bj"])
+    assert {r.institution for r in drafts} == {world.school_a, other}
+    assert "北京第二测试学院" in client.get("/receipts/").content.decode()
+    assert (
+        client_for(world.users["prov_bj"])
+        .post("/receipts/new/", {**receipt_form(), "institutions": [world.school_b.pk]})
+        .status_code
+        == 200
+    )  # a school of another province is not even a choice
+    assert not Receipt.objects.filter(institution=world.school_b).exists()
