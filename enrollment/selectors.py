@@ -112,5 +112,7 @@ def receipt_status_counts(*, user: User) -> list[tuple[str, str, int]]:
         .annotate(n=Count("pk"))
     )
     return [
-        (value, label, counts[value]) for value, label in ReceiptStatus.choices if counts.get(value)
+        (value, str(label), counts[value])
+        for value, label in ReceiptStatus.choices
+        if counts.get(value)
     ]
