@@ -105,3 +105,51 @@ def test_a_coordinators_pages_and_the_admin_break_no_content_security_policy(
         assert response.status == 200, path
         violations = [m for m in page.console_messages_seen if "Content Security Policy" in m]
         assert not violations, (path, violations)
+
+
+def test_a_school_uploads_a_roster_fixes_its_errors_and_submits(page, transactional_db, tmp_path):
+    from courses.services import catalog_load
+    from enrollment.services import provinces_load
+    from tests.enrollment.roster_files import line, person, xlsx_bytes
+    from tests.factories import StaffFactory
+    from tests.receipts import draft_receipt
+
+    provinces_load()
+    catalog_load()
+    staff = StaffFactory(username="uploader")
+    receipt = draft_receipt(staff.institution, staff, people=2, fill_roster=False)
+    program = receipt.lines.get().program.name
+    bad = tmp_path / "名单.xlsx"
+    bad.write_bytes(
+        xlsx_bytes(
+            [line(person(1, program=program)), line(person(2, program=program, mobile="123"))]
+        )
+    )
+    good = tmp_path / "名单-修改后.xlsx"
+    good.write_bytes(
+        xlsx_bytes([line(person(1, program=program)), line(person(2, program=program))])
+    )
+    page.goto(page.base + "/accounts/login/")
+    page.fill("#id_username", staff.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form button[type=submit] >> text=登录")
+    page.wait_for_url("**/dashboard/")
+
+    # an upload with a mistake is refused, saying where
+    page.goto(page.base + f"/receipts/{receipt.pk}/")
+    page.set_input_files("input[name=file]", str(bad))
+    page.check("input[name=consent]")
+    page.click("text=上传名单")
+    page.wait_for_load_state()
+    assert "第3行「手机号码」应为 11 位手机号码" in page.content()
+
+    # the corrected file goes in, and the receipt is submitted
+    page.set_input_files("input[name=file]", str(good))
+    page.check("input[name=consent]")
+    page.click("text=上传名单")
+    page.wait_for_load_state()
+    assert "名单已导入，共 2 人" in page.content()
+    page.click("text=提交回执")
+    page.wait_for_load_state()
+    assert "已提交" in page.content()
+    assert not [m for m in page.console_messages_seen if "Content Security Policy" in m]
