@@ -23,6 +23,7 @@ from enrollment.rosters import (
     read_roster,
 )
 from portal.pii import IdNumberError
+from tests.conftest import require_tool
 from tests.enrollment.roster_files import (
     HEADERS,
     PROGRAM,
@@ -34,7 +35,6 @@ from tests.enrollment.roster_files import (
     ods_bytes,
     ole2_bytes,
     person,
-    soffice,
     valid_id,
     with_sheet_data,
     workbook_stream,
@@ -107,9 +107,9 @@ def test_an_xls_is_read():
     assert clean_rows(rows)[1] == []
 
 
-@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
 @pytest.mark.parametrize("target", ["xls", "ods", "xlsx"])
 def test_files_saved_by_libreoffice_are_read(tmp_path, target):
+    require_tool("soffice")
     data = convert_with_soffice(
         xlsx_bytes([line(person(1)), line(person(2))]), "xlsx", target, tmp_path
     )
