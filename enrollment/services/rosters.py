@@ -28,8 +28,9 @@ class RosterImportResult:
         return not self.errors
 
 
-PROGRAM_HEADER = "培训班次"
-ID_HEADER = "身份证号"
+_HEADERS = {column.key: column.header for column in rosters.COLUMNS}
+PROGRAM_HEADER = _HEADERS["program"]
+ID_HEADER = _HEADERS["id_number"]
 
 
 def _already_enrolled(receipt: Receipt, program_ids: set[int], hashes: set[str]) -> set[tuple]:

@@ -127,7 +127,7 @@ def test_a_school_cannot_place_its_own_line(world):
     assert not Enrollment.objects.exists()
 
 
-def test_placing_costs_the_same_queries_for_3_or_30_people(world, django_assert_num_queries):
+def test_placing_costs_the_same_queries_for_3_or_30_people(world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
