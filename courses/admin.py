@@ -2,13 +2,28 @@ from django import forms
 from django.contrib import admin
 
 from courses.models import Cohort, Program, SimulationStage, SimulationStep
-from courses.services import cohort_validate
-from portal.admin_site import AccessInlineMixin, AccessModelAdmin
-from portal.errors import ApplicationError
+from courses.services import (
+    COHORT_FIELDS,
+    cohort_create,
+    cohort_update,
+    cohort_validate,
+    program_save,
+    program_validate,
+)
+from portal.admin_site import AccessInlineMixin, AccessModelAdmin, ServiceForm
+
+
+class ProgramForm(ServiceForm):
+    validator = staticmethod(program_validate)
+
+    class Meta:
+        model = Program
+        fields = "__all__"
 
 
 @admin.register(Program)
 class ProgramAdmin(AccessModelAdmin):
+    form = ProgramForm
     list_display = (
         "name",
         "series",
@@ -24,6 +39,12 @@ class ProgramAdmin(AccessModelAdmin):
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
 
+    def get_changelist_form(self, request, **kwargs):
+        return forms.modelform_factory(Program, form=ProgramForm, fields=self.list_editable)
+
+    def save_model(self, request, obj, form, change):
+        program_save(program=obj, by=request.user, changed=form.changed_data)
+
 
 class SimulationStepInline(AccessInlineMixin, admin.TabularInline):
     model = SimulationStep
@@ -36,25 +57,14 @@ class SimulationStageAdmin(AccessModelAdmin):
     inlines = [SimulationStepInline]
 
 
-class CohortForm(forms.ModelForm):
+class CohortForm(ServiceForm):
+    """The admin's cohort form keeps every rule of the pages: ``cohort_validate`` judges it."""
+
+    validator = staticmethod(cohort_validate)
+
     class Meta:
         model = Cohort
-        fields = ["program", "name", "start_date", "end_date", "capacity", "coordinator"]
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        try:
-            cohort_validate(
-                program=data["program"],
-                start_date=data["start_date"],
-                end_date=data["end_date"],
-                capacity=data["capacity"],
-            )
-        except ApplicationError as exc:
-            raise forms.ValidationError(exc.message) from exc
-        return data
+        fields = list(COHORT_FIELDS)
 
 
 @admin.register(Cohort)
@@ -65,3 +75,14 @@ class CohortAdmin(AccessModelAdmin):
     search_fields = ("name", "program__name")
     list_select_related = ("program", "coordinator")
     date_hierarchy = "start_date"
+
+    def save_model(self, request, obj, form, change):
+        """Through the services, which lock the cohort and check again inside the lock."""
+        data = {
+            name: form.cleaned_data[name] for name in COHORT_FIELDS if name in form.cleaned_data
+        }
+        if change:
+            saved = cohort_update(cohort=obj, by=request.user, data=data)
+        else:
+            saved = cohort_create(by=request.user, **{"coordinator": None, **data})
+        obj.pk = saved.pk

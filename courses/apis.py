@@ -1,17 +1,14 @@
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from courses.models import Cohort, Program
-from courses.selectors import cohort_list, placeable_lines, program_list
+from courses.selectors import cohort_list, placeable_line, program_list
 from courses.services import cohort_create
 from learners.services import cohort_place_line
 from portal.api import ObjectAccess
-from portal.models import Role, User
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -59,9 +56,6 @@ class CohortSerializer(serializers.ModelSerializer):
     program = serializers.SlugRelatedField(
         slug_field="code", queryset=Program.objects.filter(is_active=True)
     )
-    coordinator = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(role=Role.ACADEMY_COORDINATOR), allow_null=True, required=False
-    )
     enrolled = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -79,13 +73,17 @@ class CohortSerializer(serializers.ModelSerializer):
 
 
 class PlaceSerializer(serializers.Serializer):
-    line = serializers.IntegerField(help_text="id of an approved receipt line of the same program")
+    line = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="id of an approved receipt line of the same program",
+    )
 
 
 class EnrollmentSerializer(serializers.Serializer):
     username = serializers.CharField(source="learner.username")
     name = serializers.CharField(source="learner.full_name")
-    institution = serializers.CharField(source="learner.institution.name", default="")
+    institution = serializers.CharField(source="institution.name")
     id_number = serializers.CharField(source="learner.learner.id_masked", default="")
     enrolled_at = serializers.DateTimeField(source="created_at")
 
@@ -107,8 +105,7 @@ class CohortViewSet(
 
     def perform_create(self, serializer):
         cohort = cohort_create(
-            by=self.request.user,
-            **{"coordinator": None, **serializer.validated_data},
+            by=self.request.user, **{"coordinator": None, **serializer.validated_data}
         )
         serializer.instance = cohort_list(user=self.request.user).get(pk=cohort.pk)
 
@@ -118,13 +115,7 @@ class CohortViewSet(
         cohort = self.get_object()
         payload = PlaceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        line = (
-            placeable_lines(user=request.user, cohort=cohort)
-            .filter(pk=payload.validated_data["line"])
-            .first()
-        )
-        if line is None:
-            raise NotFound(_("找不到可编入的回执班次。"))
+        line = placeable_line(user=request.user, cohort=cohort, pk=payload.validated_data["line"])
         cohort_place_line(cohort=cohort, line=line, by=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=cohort.pk)).data)
 
@@ -132,8 +123,6 @@ class CohortViewSet(
     @action(detail=True, methods=["get"])
     def enrollments(self, request, pk=None):
         cohort = self.get_object()
-        rows = cohort.enrollments.select_related(
-            "learner__institution", "learner__learner"
-        ).order_by("pk")
+        rows = cohort.enrollments.select_related("institution", "learner__learner").order_by("pk")
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(EnrollmentSerializer(page, many=True).data)

@@ -1,7 +1,6 @@
 from django import forms
 
 from courses.models import Cohort, Program
-from portal.models import Role, User
 
 
 class CohortForm(forms.ModelForm):
@@ -16,11 +15,10 @@ class CohortForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = Program.objects.filter(is_active=True)
-        self.fields["coordinator"].queryset = User.objects.filter(role=Role.ACADEMY_COORDINATOR)
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css
 
 
 class PlaceLineForm(forms.Form):
-    line = forms.IntegerField(widget=forms.HiddenInput)
+    line = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)

@@ -1,8 +1,14 @@
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import Cohort, Program, SimulationStage
 from enrollment.models import Receipt, ReceiptLine, ReceiptStatus
 from portal import access
+from portal.errors import ApplicationError
+
+ERROR_NO_PLACEABLE_LINE = _(
+    "找不到可编入的回执班次：须为本期次班次的、已通过审核且尚未编班的回执班次。"
+)
 
 
 def program_list(*, active_only: bool = True) -> QuerySet[Program]:
@@ -35,3 +41,12 @@ def placeable_lines(*, user, cohort: Cohort) -> QuerySet[ReceiptLine]:
         .select_related("receipt__institution")
         .order_by("receipt__submitted_at", "pk")
     )
+
+
+def placeable_line(*, user, cohort: Cohort, pk: int | None) -> ReceiptLine:
+    """One line ``user`` may place into ``cohort``; refuses (naming the line) any other."""
+    line = placeable_lines(user=user, cohort=cohort).filter(pk=pk).first() if pk else None
+    if line is None:
+        message = str(ERROR_NO_PLACEABLE_LINE)
+        raise ApplicationError(message, fields={"line": [message]})
+    return line

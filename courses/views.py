@@ -8,12 +8,19 @@ from django.views.decorators.http import require_POST
 
 from courses.forms import CohortForm, PlaceLineForm
 from courses.models import Category, Cohort
-from courses.selectors import cohort_list, placeable_lines, program_list, simulation_stages
+from courses.selectors import (
+    cohort_list,
+    placeable_line,
+    placeable_lines,
+    program_list,
+    simulation_stages,
+)
 from courses.services import cohort_create
 from enrollment import exports
 from learners.services import cohort_place_line
 from portal import access
 from portal.errors import ApplicationError
+from portal.forms import show_error
 
 
 def catalog(request):
@@ -50,7 +57,7 @@ def cohort_create_view(request):
         try:
             cohort = cohort_create(by=request.user, **form.cleaned_data)
         except ApplicationError as error:
-            form.add_error(None, error.message)
+            show_error(form, error)
         else:
             messages.success(request, _("期次已创建。"))
             return redirect("courses:cohort-detail", pk=cohort.pk)
@@ -65,8 +72,8 @@ def _cohort_or_404(request, pk: int) -> Cohort:
 @login_required
 def cohort_detail_view(request, pk: int):
     cohort = _cohort_or_404(request, pk)
-    enrollments = cohort.enrollments.select_related("learner__institution", "learner__learner")
-    page = Paginator(enrollments.order_by("learner__institution__name", "pk"), 50).get_page(
+    enrollments = cohort.enrollments.select_related("institution", "learner__learner")
+    page = Paginator(enrollments.order_by("institution__name", "pk"), 50).get_page(
         request.GET.get("page")
     )
     return render(
@@ -86,17 +93,9 @@ def cohort_detail_view(request, pk: int):
 def cohort_place_view(request, pk: int):
     cohort = _cohort_or_404(request, pk)
     form = PlaceLineForm(request.POST)
-    line = None
-    if form.is_valid():
-        line = (
-            placeable_lines(user=request.user, cohort=cohort)
-            .filter(pk=form.cleaned_data["line"])
-            .first()
-        )
-    if line is None:
-        messages.error(request, _("找不到可编入的回执班次。"))
-        return redirect("courses:cohort-detail", pk=pk)
+    line_pk = form.cleaned_data["line"] if form.is_valid() else None
     try:
+        line = placeable_line(user=request.user, cohort=cohort, pk=line_pk)
         placed = cohort_place_line(cohort=cohort, line=line, by=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)

@@ -8,7 +8,15 @@ from rest_framework.response import Response
 
 from courses.models import Program
 from enrollment import rosters, services
-from enrollment.models import Institution, Province, Receipt, ReceiptTransition, RosterEntry
+from enrollment.models import (
+    MAX_TEXT,
+    Institution,
+    Province,
+    Receipt,
+    ReceiptLine,
+    ReceiptTransition,
+    RosterEntry,
+)
 from enrollment.selectors import (
     ReceiptFilter,
     institution_list,
@@ -19,6 +27,10 @@ from enrollment.selectors import (
 )
 from enrollment.services import RECEIPT_FIELDS, LineRequest
 from portal.api import ObjectAccess
+from portal.validators import multi_line_text
+
+# A receipt requests each program of the catalog at most once.
+MAX_LINES = 50
 
 
 class ProvinceSerializer(serializers.ModelSerializer):
@@ -60,10 +72,15 @@ class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
         return institution_list(user=self.request.user)
 
 
-class ReceiptLineSerializer(serializers.Serializer):
+class ReceiptLineSerializer(serializers.ModelSerializer):
     program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
-    participants = serializers.IntegerField(min_value=1)
-    cohort = serializers.CharField(source="cohort.name", read_only=True, default=None)
+    cohort = serializers.CharField(
+        source="cohort.name", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = ReceiptLine
+        fields = ["program", "participants", "cohort"]
 
 
 class ReceiptTransitionSerializer(serializers.ModelSerializer):
@@ -76,7 +93,7 @@ class ReceiptTransitionSerializer(serializers.ModelSerializer):
 
 class ReceiptSerializer(serializers.ModelSerializer):
     institution = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.all())
-    lines = ReceiptLineSerializer(many=True)
+    lines = ReceiptLineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     transitions = ReceiptTransitionSerializer(many=True, read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
 
@@ -98,7 +115,13 @@ class ReceiptSerializer(serializers.ModelSerializer):
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=MAX_TEXT,
+        validators=[multi_line_text],
+    )
 
 
 class RosterEntrySerializer(serializers.ModelSerializer):
@@ -130,6 +153,10 @@ class RosterUploadSerializer(serializers.Serializer):
         if (upload.size or 0) > rosters.MAX_FILE_BYTES:  # refused before it is read into memory
             raise serializers.ValidationError(_("文件超过 10 MB，请拆分后上传。"))
         return upload
+
+
+class RosterImportedSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="How many people the roster now holds.")
 
 
 def _line_requests(data) -> list[LineRequest]:
@@ -222,7 +249,11 @@ class ReceiptViewSet(
         return self._transition(request, services.receipt_reject)
 
     @extend_schema(methods=["get"], responses=RosterEntrySerializer(many=True))
-    @extend_schema(methods=["post"], request={"multipart/form-data": RosterUploadSerializer})
+    @extend_schema(
+        methods=["post"],
+        request={"multipart/form-data": RosterUploadSerializer},
+        responses={201: RosterImportedSerializer},
+    )
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, JSONParser])
     def roster(self, request, pk=None):
         receipt = self.get_object()
@@ -242,6 +273,7 @@ class ReceiptViewSet(
             return Response(
                 {
                     "detail": _("名单有错误，未导入任何数据。"),
+                    "code": "roster_invalid",
                     "errors": [
                         {
                             "row": e.row_number,
@@ -252,6 +284,6 @@ class ReceiptViewSet(
                         for e in result.errors
                     ],
                 },
-                status=status.HTTP_400_BAD_REQUEST,
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
             )
         return Response({"created": result.created}, status=status.HTTP_201_CREATED)

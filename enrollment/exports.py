@@ -1,7 +1,8 @@
 """Spreadsheet exports. Written row by row to a temporary file and streamed, so memory stays flat.
 
 A text cell that begins with =, +, - or @ is written as text, never as a formula (CSV/formula
-injection). Resident ID numbers are masked except in the coordinators' explicit full export, which
+injection), and characters a workbook cannot hold are dropped: whatever text is stored, an export
+never fails on it. Resident ID numbers are masked except in the coordinators' explicit full export, which
 the audit log records.
 """
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 
 from courses.models import Cohort
@@ -30,6 +32,8 @@ HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
 
 
 def _cell(sheet, value):
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         cell.data_type = "s"  # text, even though it looks like a formula
@@ -134,7 +138,11 @@ def roster_xlsx(receipt: Receipt, *, full_ids: bool, by: User) -> FileResponse:
 
 
 def credentials_xlsx(receipt: Receipt, *, by: User) -> FileResponse:
-    """The learners' logins and initial passwords, for the school to hand over."""
+    """The learners' logins and initial passwords, for the school to hand over.
+
+    Only for accounts this school opened: a person who already had an account (opened when another
+    school enrolled her) keeps it and its password, and this school receives neither.
+    """
     headers = [_("姓名"), _("身份证号"), _("培训班次"), _("期次"), _("登录名"), _("初始密码")]
     entries = list(receipt.roster.select_related("program", "line__cohort").order_by("row_number"))
     learners = {
@@ -144,23 +152,26 @@ def credentials_xlsx(receipt: Receipt, *, by: User) -> FileResponse:
         )
     }
     audit_record(actor=by, action="credentials.export", target=receipt)
+    existing_account = _("（已有账号，请学员使用原账号登录；忘记密码请联系学院）")
 
     def rows():
         for entry in entries:
             learner = learners.get(entry.id_hash)
             if learner is None or entry.line.cohort is None:
                 continue
-            password = (
-                pii.decrypt(learner.initial_password_encrypted)
-                if learner.initial_password_encrypted
-                else _("（学员已自行修改）")
-            )
+            if learner.issued_by_id != receipt.institution_id:
+                username, password = "", existing_account
+            elif learner.initial_password_encrypted:
+                username = learner.user.username
+                password = pii.decrypt(learner.initial_password_encrypted)
+            else:
+                username, password = learner.user.username, _("（学员已自行修改）")
             yield [
                 entry.name,
                 entry.id_masked,
                 entry.program.name,
                 entry.line.cohort.name,
-                learner.user.username,
+                username,
                 password,
             ]
 
@@ -175,18 +186,16 @@ def credentials_xlsx(receipt: Receipt, *, by: User) -> FileResponse:
 def cohort_xlsx(cohort: Cohort) -> FileResponse:
     headers = [_("姓名"), _("学校"), _("身份证号"), _("手机号码"), _("登录名"), _("编入时间")]
     enrollments = Enrollment.objects.filter(cohort=cohort).select_related(
-        "learner__learner", "learner__institution"
+        "learner__learner", "institution"
     )
 
     def rows():
-        for enrollment in enrollments.order_by("learner__institution__name", "pk").iterator(
-            chunk_size=2000
-        ):
+        for enrollment in enrollments.order_by("institution__name", "pk").iterator(chunk_size=2000):
             user = enrollment.learner
             profile = getattr(user, "learner", None)
             yield [
                 user.full_name,
-                user.institution.name if user.institution else "",
+                enrollment.institution.name,
                 profile.id_masked if profile else "",
                 pii.mask_mobile(user.mobile),
                 user.username,

@@ -2,6 +2,7 @@ import re
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Program
@@ -157,16 +158,20 @@ class RosterPersonForm(forms.Form):
                 field.widget.attrs["class"] = "form-control form-control-sm"
 
     def roster_values(self) -> dict[str, str]:
-        """The values as a spreadsheet row would carry them, for the same checks."""
+        """The values as a spreadsheet row would carry them (Chinese labels whatever the page's
+        language), for the same checks."""
         data = self.cleaned_data
+        with translation.override(None):
+            gender = str(Gender(data["gender"]).label)
+            party_status = str(PartyStatus(data["party_status"]).label)
         return {
             "name": data["name"].strip(),
-            "gender": dict(Gender.choices)[data["gender"]],
+            "gender": gender,
             "id_number": data["id_number"],
             "mobile": data["mobile"],
             "department": data["department"].strip(),
             "post": data["post"].strip(),
-            "party_status": dict(PartyStatus.choices)[data["party_status"]],
+            "party_status": party_status,
             "program": data["program"].name,
         }
 

@@ -1,9 +1,13 @@
 import django_filters
+from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.drainage import set_override
 
 from courses.models import Program
 from enrollment.models import (
+    OPEN_STATUSES,
     Institution,
     Province,
     Receipt,
@@ -14,6 +18,7 @@ from enrollment.models import (
 )
 from portal import access
 from portal.models import Desk, User
+from portal.validators import SINGLE_LINE_PATTERN
 
 
 def institution_list(*, user: User) -> QuerySet[Institution]:
@@ -55,22 +60,54 @@ def receipt_roster(*, receipt: Receipt) -> QuerySet[RosterEntry]:
     return receipt.roster.select_related("program").order_by("program__position", "row_number")
 
 
-class ReceiptFilter(django_filters.FilterSet):
-    """The coordinator inbox's filters; the same for the page and the API."""
+def _text_filter(*, label, field_name, pattern, max_length, lookup_expr="exact", **kwargs):
+    """A text filter whose rule (a pattern and a length) is enforced and documented alike."""
+    text = django_filters.CharFilter(
+        field_name=field_name,
+        lookup_expr=lookup_expr,
+        label=label,
+        max_length=max_length,
+        validators=[RegexValidator(pattern, _("筛选条件格式不正确。"))],
+        **kwargs,
+    )
+    set_override(
+        text,
+        "field",
+        {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": pattern},
+    )
+    return text
 
-    q = django_filters.CharFilter(
-        field_name="institution__name", lookup_expr="icontains", label=_("学校")
+
+class ReceiptFilter(django_filters.FilterSet):
+    """The coordinator inbox's filters; the same for the page and the API.
+
+    Provinces and programs are named by their codes (``11``, ``activists``): one that matches no
+    receipt finds none, like any other filter value.
+    """
+
+    q = _text_filter(
+        label=_("学校"),
+        field_name="institution__name",
+        lookup_expr="icontains",
+        pattern=SINGLE_LINE_PATTERN,
+        max_length=100,
     )
     status = django_filters.ChoiceFilter(choices=ReceiptStatus.choices, label=_("状态"))
     desk = django_filters.ChoiceFilter(choices=Desk.choices, label=_("条线"))
-    province = django_filters.ModelChoiceFilter(
-        field_name="institution__province", queryset=Province.objects.all(), label=_("省份")
+    province = _text_filter(
+        label=_("省份"),
+        field_name="institution__province__code",
+        pattern=r"^[0-9]{2}$",
+        max_length=2,
+        widget=forms.Select,
     )
-    program = django_filters.ModelChoiceFilter(
-        field_name="lines__program",
-        queryset=Program.objects.all(),
+    program = _text_filter(
         label=_("培训班次"),
+        field_name="lines__program__code",
+        pattern=r"^[-a-zA-Z0-9_]+$",
+        max_length=40,
         distinct=True,
+        widget=forms.Select,
     )
     submitted_from = django_filters.DateFilter(
         field_name="submitted_at", lookup_expr="date__gte", label=_("提交日期起")
@@ -82,6 +119,16 @@ class ReceiptFilter(django_filters.FilterSet):
     class Meta:
         model = Receipt
         fields = ["q", "status", "desk", "province", "program", "submitted_from", "submitted_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("全部"))]
+        self.form.fields["province"].widget.choices = everything + [
+            (province.code, province.name) for province in province_list()
+        ]
+        self.form.fields["program"].widget.choices = everything + [
+            (program.code, program.name) for program in Program.objects.order_by("position", "id")
+        ]
 
 
 def roster_problems(receipt: Receipt) -> list[str]:
@@ -116,3 +163,40 @@ def receipt_status_counts(*, user: User) -> list[tuple[str, str, int]]:
         for value, label in ReceiptStatus.choices
         if counts.get(value)
     ]
+
+
+def cross_school_duplicates(*, receipt: Receipt) -> list[RosterEntry]:
+    """People on ``receipt`` whom another school has already enrolled in the same program (on an
+    open receipt or in a cohort), for the academy desk reviewing it; never shown to schools.
+
+    Each entry carries ``other_schools``: the names of those schools. Three queries.
+    """
+    from learners.models import Enrollment
+
+    entries = list(receipt.roster.select_related("program").order_by("row_number"))
+    hashes = {entry.id_hash for entry in entries}
+    programs = {entry.program_id for entry in entries}
+    others: dict[tuple[int, str], set[str]] = {}
+    on_receipts = (
+        RosterEntry.objects.filter(
+            id_hash__in=hashes, program_id__in=programs, receipt__status__in=OPEN_STATUSES
+        )
+        .exclude(receipt__institution_id=receipt.institution_id)
+        .values_list("program_id", "id_hash", "receipt__institution__name")
+    )
+    in_cohorts = (
+        Enrollment.objects.filter(
+            learner__learner__id_hash__in=hashes, cohort__program_id__in=programs
+        )
+        .exclude(institution_id=receipt.institution_id)
+        .values_list("cohort__program_id", "learner__learner__id_hash", "institution__name")
+    )
+    for program_id, id_hash, school in [*on_receipts, *in_cohorts]:
+        others.setdefault((program_id, id_hash), set()).add(school)
+    flagged = []
+    for entry in entries:
+        schools = others.get((entry.program_id, entry.id_hash))
+        if schools:
+            entry.other_schools = sorted(schools)  # type: ignore[attr-defined]
+            flagged.append(entry)
+    return flagged

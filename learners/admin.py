@@ -6,11 +6,11 @@ from portal.admin_site import AccessModelAdmin
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(AccessModelAdmin):
-    list_display = ("learner", "cohort", "created_at")
+    list_display = ("learner", "cohort", "institution", "created_at")
     list_filter = ("cohort__program",)
     search_fields = ("learner__full_name", "learner__username", "cohort__name")
-    list_select_related = ("learner", "cohort__program")
-    readonly_fields = ("learner", "cohort")
+    list_select_related = ("learner", "cohort__program", "institution")
+    readonly_fields = ("learner", "cohort", "institution")
 
     def has_add_permission(self, request):
         return False  # places are given by the enrollment service, which checks capacity
@@ -18,10 +18,10 @@ class EnrollmentAdmin(AccessModelAdmin):
 
 @admin.register(Learner)
 class LearnerAdmin(AccessModelAdmin):
-    list_display = ("name", "id_masked", "user", "created_at")
+    list_display = ("name", "id_masked", "user", "issued_by", "created_at")
     search_fields = ("name", "user__username")
-    list_select_related = ("user",)
-    fields = ("name", "id_masked", "user", "created_at")
+    list_select_related = ("user", "issued_by")
+    fields = ("name", "id_masked", "user", "issued_by", "created_at")
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -9,7 +9,7 @@ from enrollment.models import ReceiptLine, ReceiptStatus, RosterEntry
 from enrollment.services import receipt_mark_scheduled
 from learners.models import Enrollment, Learner
 from portal import access, pii
-from portal.errors import ApplicationError
+from portal.errors import PermissionRefused, StateConflict
 from portal.models import Role, User
 from portal.services import audit_record
 
@@ -41,11 +41,15 @@ def new_initial_password() -> str:
     return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(10))
 
 
-def learners_for_roster(entries: list[RosterEntry], *, institution_id: int) -> dict[str, Learner]:
+def learners_for_roster(
+    entries: list[RosterEntry], *, institution_id: int, by: User
+) -> dict[str, Learner]:
     """The learner of every roster person, by ID hash: found again, or created with an account.
 
     A new account has no usable password hash: the learner signs in once with the initial password
-    (kept encrypted for the school's hand-over export) and must then choose her own.
+    (kept encrypted for the hand-over export of the school that opened it, ``issued_by``) and must
+    then choose her own. A person found again keeps her account and its password; when another
+    school enrolls her, that school becomes hers (she has moved), which the audit log records.
     """
     by_hash = {entry.id_hash: entry for entry in entries}
     learners = {
@@ -58,6 +62,12 @@ def learners_for_roster(entries: list[RosterEntry], *, institution_id: int) -> d
         if learner.user.institution_id != institution_id
     ]
     for user in moved:
+        audit_record(
+            actor=by,
+            action="learner.move",
+            target=user,
+            details={"from_institution": user.institution_id, "to_institution": institution_id},
+        )
         user.institution_id = institution_id
     User.objects.bulk_update(moved, ["institution"])
     missing = [entry for h, entry in by_hash.items() if h not in learners]
@@ -86,6 +96,7 @@ def learners_for_roster(entries: list[RosterEntry], *, institution_id: int) -> d
                     id_hash=entry.id_hash,
                     id_masked=entry.id_masked,
                     initial_password_encrypted=pii.encrypt(new_initial_password()),
+                    issued_by_id=institution_id,
                 )
                 for user, entry in zip(users, missing, strict=True)
             ]
@@ -104,7 +115,7 @@ def cohort_place_line(*, cohort: Cohort, line: ReceiptLine, by: User) -> int:
     The receipt becomes scheduled when its last line is placed.
     """
     if not access.is_academy(by):
-        raise ApplicationError(str(ERROR_NOT_COORDINATOR))
+        raise PermissionRefused(str(ERROR_NOT_COORDINATOR))
     cohort = Cohort.objects.select_for_update().select_related("program").get(pk=cohort.pk)
     line = (
         ReceiptLine.objects.select_for_update(of=("self",))
@@ -112,27 +123,33 @@ def cohort_place_line(*, cohort: Cohort, line: ReceiptLine, by: User) -> int:
         .get(pk=line.pk)
     )
     if not access.can(by, access.VIEW, line.receipt):
-        raise ApplicationError(str(ERROR_NOT_COORDINATOR))
+        raise PermissionRefused(str(ERROR_NOT_COORDINATOR))
     if line.receipt.status != ReceiptStatus.APPROVED:
-        raise ApplicationError(str(ERROR_NOT_APPROVED))
+        raise StateConflict(str(ERROR_NOT_APPROVED))
     if line.cohort is not None:
-        raise ApplicationError(str(ERROR_ALREADY_PLACED % {"cohort": line.cohort.name}))
+        raise StateConflict(str(ERROR_ALREADY_PLACED % {"cohort": line.cohort.name}))
     if line.program_id != cohort.program_id:
-        raise ApplicationError(
+        raise StateConflict(
             str(ERROR_WRONG_PROGRAM % {"line": line.program.name, "cohort": cohort.program.name})
         )
     entries = list(line.roster.all())
     left = cohort.capacity - Enrollment.objects.filter(cohort=cohort).count()
     if len(entries) > left:
-        raise ApplicationError(str(ERROR_OVER_CAPACITY % {"left": left, "needed": len(entries)}))
-    learners = learners_for_roster(entries, institution_id=line.receipt.institution_id)
+        raise StateConflict(str(ERROR_OVER_CAPACITY % {"left": left, "needed": len(entries)}))
+    school = line.receipt.institution_id
+    learners = learners_for_roster(entries, institution_id=school, by=by)
     try:
         with transaction.atomic():
             Enrollment.objects.bulk_create(
-                [Enrollment(cohort=cohort, learner=learners[e.id_hash].user) for e in entries]
+                [
+                    Enrollment(
+                        cohort=cohort, learner=learners[e.id_hash].user, institution_id=school
+                    )
+                    for e in entries
+                ]
             )
     except IntegrityError as exc:
-        raise ApplicationError(str(ERROR_ALREADY_ENROLLED)) from exc
+        raise StateConflict(str(ERROR_ALREADY_ENROLLED)) from exc
     line.cohort = cohort
     line.save(update_fields=["cohort"])
     audit_record(

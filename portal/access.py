@@ -86,23 +86,34 @@ def _academy_rows(user: AnyUser) -> Q | None:
 
 
 def _enrollment_rows(user: AnyUser) -> Q | None:
-    """A learner sees her own places; schools and provinces see their learners'; the academy all."""
+    """A learner sees her own places; a school (and its province) the places it enrolled people
+    in, whichever school a person belongs to today; the academy all."""
     if has_role(user, Role.LEARNER):
         return Q(learner_id=user.pk)
     if is_academy(user):
         return Q()
     if has_role(user, Role.INSTITUTION_STAFF):
-        return Q(learner__institution_id=user.institution_id)
+        return Q(institution_id=user.institution_id)
     if has_role(user, Role.PROVINCIAL_COORDINATOR):
-        return Q(learner__institution__province_id=user.province_id)
+        return Q(institution__province_id=user.province_id)
     return None
 
 
 def _learner_rows(user: AnyUser) -> Q | None:
-    """A learner sees herself; her school, province and the academy see her too."""
+    """A learner sees herself; a school (and its province) the people whose school it is today and
+    the people it has enrolled; an academy desk the learners of its schools."""
     if has_role(user, Role.LEARNER):
         return Q(user_id=user.pk)
-    return _institution_rows("user__institution")(user)
+    rows = _institution_rows("user__institution")(user)
+    from learners.models import Enrollment
+
+    if rows is None or not has_role(user, Role.INSTITUTION_STAFF, Role.PROVINCIAL_COORDINATOR):
+        return rows
+    if user.role == Role.INSTITUTION_STAFF:
+        enrolled = Enrollment.objects.filter(institution=user.institution_id)
+    else:
+        enrolled = Enrollment.objects.filter(institution__province=user.province_id)
+    return rows | Q(user_id__in=enrolled.values("learner_id"))
 
 
 def _receipt_rows(user: AnyUser) -> Q | None:
@@ -111,6 +122,12 @@ def _receipt_rows(user: AnyUser) -> Q | None:
     if rows is not None and has_role(user, Role.ACADEMY_COORDINATOR):
         return rows & ~Q(status="draft")
     return rows
+
+
+def may_receive_credentials(user: AnyUser, receipt) -> bool:
+    """Learners' initial passwords go to the school's own staff, who hand them over; nobody else
+    needs them (least privilege): not the province that may have filed, not the academy."""
+    return has_role(user, Role.INSTITUTION_STAFF) and user.institution_id == receipt.institution_id
 
 
 def _may_file(user: AnyUser) -> bool:

@@ -1,7 +1,11 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from portal import access
+from portal.errors import ApplicationError
+from portal.forms import show_error
 from portal.services import audit_record
 
 
@@ -14,11 +18,43 @@ class PortalAdminSite(admin.AdminSite):
         return access.can_use_admin(request.user)
 
 
+class ServiceForm(forms.ModelForm):
+    """A ModelForm that, after the model's own checks, asks the service's ``validator`` too: the
+    admin refuses what the pages and the API refuse, with the same messages, on the form."""
+
+    validator = None
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors or self.validator is None:
+            return
+        try:
+            self.validator(self.instance)
+        except ApplicationError as error:
+            show_error(self, error)
+
+
 class AccessModelAdmin(admin.ModelAdmin):
     """A ModelAdmin whose every permission and queryset comes from ``portal.access``.
 
-    Every save and delete made through it is written to the audit log.
+    Every save and delete made through it is written to the audit log. A service that refuses a
+    save (its check repeated inside a lock found the rule broken meanwhile) rolls the whole change
+    back, and the user sees why.
     """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -1,16 +1,141 @@
-"""API plumbing shared by every app: the exception handler and the object-access permission."""
+"""API plumbing shared by every app: the error shape, the object-access permission, the schema.
 
-from rest_framework import exceptions, permissions
+Every error the API answers has one shape (``ErrorSerializer``)::
+
+    {"detail": "一句说明", "code": "invalid", "fields": {"liaison_mobile": ["请输入 11 位手机号码。"]}}
+
+and one of these statuses, each documented on the operations that can answer it:
+
+- 400: the request does not match the schema (a type, format, pattern, length, bound or choice);
+- 401: no valid credentials; 403: these credentials may not do this (or must first change their
+  initial password);
+- 404: no such object, or one outside the caller's scope (which is not revealed);
+- 409: the object's current state forbids it (a receipt already submitted, a full cohort);
+- 415: a body that is not JSON (or multipart where a file is sent);
+- 422: well formed, but a rule the schema cannot express refuses it (a checksum, a date too far
+  from today, a headcount that does not match the roster), or it names an object that does not
+  exist;
+- 429: too many requests (the token endpoint).
+"""
+
+import logging
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal import access
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, field_messages
+from portal.validators import SEMANTIC_CODES
+
+logger = logging.getLogger(__name__)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response."""
+
+    detail = serializers.CharField(help_text="What is wrong, in the user's language.")
+    code = serializers.CharField(help_text="A stable, machine-readable reason.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages by field; nested fields as `lines.0.participants`.",
+    )
+    errors = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="A roster's row errors: row, column, message and text.",
+    )
+
+
+def _flatten(detail, codes, prefix="") -> tuple[dict[str, list[str]], set[str]]:
+    """DRF's nested validation detail as {"a.0.b": [messages]}, and every code in it."""
+    messages: dict[str, list[str]] = {}
+    found: set[str] = set()
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            inner, inner_codes = _flatten(value, codes[key], name)
+            messages.update(inner)
+            found |= inner_codes
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        for index, value in enumerate(detail):
+            inner, inner_codes = _flatten(
+                value, codes[index], f"{prefix}.{index}" if prefix else str(index)
+            )
+            messages.update(inner)
+            found |= inner_codes
+    else:
+        items = detail if isinstance(detail, list) else [detail]
+        item_codes = codes if isinstance(codes, list) else [codes]
+        if items:
+            messages[prefix or NON_FIELD_ERRORS] = [str(item) for item in items]
+        found |= {str(code) for code in item_codes}
+    return messages, found
+
+
+def _error(detail: str, code: str, status_code: int, **more) -> Response:
+    return Response({"detail": detail, "code": code, **more}, status=status_code)
+
+
+def _validation_response(fields: dict[str, list[str]], codes: set[str]) -> Response:
+    """400 when the request breaks the schema; 422 when only rules beyond the schema refuse it;
+    409 when it would duplicate an object that exists (a unique name)."""
+    sentence = "；".join(
+        "".join(messages)
+        if name in (NON_FIELD_ERRORS, "non_field_errors")
+        else f"{name}：{''.join(messages)}"
+        for name, messages in fields.items()
+    )
+    if codes and codes <= {"unique"}:
+        code, status_code = "conflict", status.HTTP_409_CONFLICT
+    elif codes and codes <= SEMANTIC_CODES:
+        code, status_code = "rule", status.HTTP_422_UNPROCESSABLE_ENTITY
+    else:
+        code, status_code = "invalid", status.HTTP_400_BAD_REQUEST
+    return _error(sentence or _("提交的数据有误。"), code, status_code, fields=fields)
 
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
-        exc = exceptions.ValidationError({"detail": exc.message, **exc.extra})
-    return drf_exception_handler(exc, context)
+        more = {**({"fields": exc.fields} if exc.fields else {}), **exc.extra}
+        return _error(exc.message, exc.code, exc.status, **more)
+    if isinstance(exc, DjangoValidationError):
+        fields = field_messages(exc)
+        return _validation_response(fields, {"invalid"})
+    if isinstance(exc, exceptions.ValidationError):
+        fields, codes = _flatten(exc.detail, exc.get_codes())
+        return _validation_response(fields, codes)
+    if isinstance(exc, IntegrityError):
+        # A race the services' checks could not see (two requests creating the same thing): the
+        # database refused it and nothing was written.
+        logger.warning("API write refused by a database constraint: %s", type(exc).__name__)
+        return _error(
+            _("数据已被其他操作修改，请刷新后重试。"), "conflict", status.HTTP_409_CONFLICT
+        )
+    if isinstance(exc, DataError):
+        logger.warning("API write refused by the database: %s", type(exc).__name__)
+        return _error(_("提交的数据超出允许的范围。"), "invalid", status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()  # Django's message names the model, in English
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    detail = exc.detail
+    text = str(detail.get("detail", "")) if isinstance(detail, dict) else str(detail)
+    codes = exc.get_codes()
+    code = codes.get("detail", exc.default_code) if isinstance(codes, dict) else codes
+    response.data = {"detail": text, "code": str(code)}
+    return response
 
 
 class ObjectAccess(permissions.BasePermission):
@@ -35,3 +160,49 @@ class ScopedQuerysetMixin:
 
     def get_queryset(self):
         return access.scope(self.request.user, super().get_queryset())
+
+
+ERROR_DESCRIPTIONS = {
+    "400": "The request does not match the schema.",
+    "401": "No valid credentials.",
+    "403": "Not allowed for these credentials (or the initial password must be changed first).",
+    "404": "No such object, or not in the caller's scope.",
+    "409": "The object's current state forbids this.",
+    "415": "Unsupported media type.",
+    "422": "Well formed, but refused by a rule the schema cannot express.",
+    "429": "Too many requests.",
+}
+
+
+class PortalAutoSchema(AutoSchema):
+    """drf-spectacular's schema, with every error status an operation can answer documented."""
+
+    def _error_statuses(self) -> list[str]:
+        view, method = self.view, self.method
+        statuses = set()
+        writes = method in ("POST", "PUT", "PATCH", "DELETE")
+        if writes or self._get_filter_parameters() or self._is_list_view():
+            statuses.add("400")
+        if writes:
+            statuses |= {"409", "415", "422"}
+        public = all(
+            isinstance(permission, permissions.AllowAny) for permission in view.get_permissions()
+        )
+        if not public:
+            statuses |= {"401", "403"}
+        if "{" in self.path or self._is_list_view():
+            statuses.add("404")  # a missing object, or a page past the last
+        if getattr(view, "throttle_scope", None) or view.get_throttles():
+            statuses.add("429")
+        return sorted(statuses)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in self._error_statuses():
+            if code not in responses:
+                response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                response["description"] = ERROR_DESCRIPTIONS[code]
+                responses[code] = response
+        return responses

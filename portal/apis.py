@@ -1,11 +1,23 @@
+from axes.helpers import get_cool_off
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from portal.authentication import PasswordChangeRequired
 from portal.models import User
+
+WRONG_CREDENTIALS = _("用户名或密码不正确。")
+
+
+class LockedOut(exceptions.Throttled):
+    default_detail = _("登录失败次数过多，账号已暂时锁定。")
+    extra_detail_singular = extra_detail_plural = _("请 {wait} 秒后再试。")
+    default_code = "locked_out"
 
 
 class MeApi(APIView):
@@ -13,8 +25,8 @@ class MeApi(APIView):
 
     class OutputSerializer(serializers.ModelSerializer):
         role_display = serializers.CharField(source="get_role_display", read_only=True)
-        institution = serializers.StringRelatedField()
-        province = serializers.StringRelatedField()
+        institution = serializers.StringRelatedField(allow_null=True)
+        province = serializers.StringRelatedField(allow_null=True)
 
         class Meta:
             model = User
@@ -35,7 +47,27 @@ class MeApi(APIView):
 
 
 class TokenApi(ObtainAuthToken):
-    """Exchange a user name and password for an API token (counts toward the log-in lockout)."""
+    """Exchange a user name and password for an API token (counts toward the log-in lockout).
+
+    Wrong credentials are a 401. An account that must still change its initial password gets no
+    token (403): it chooses its own password on the pages first, and a new password revokes every
+    token the account had.
+    """
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):
+                cool_off = get_cool_off(request)
+                raise LockedOut(wait=cool_off.total_seconds() if cool_off else None)
+            if set(serializer.errors) == {"non_field_errors"}:  # both given, no account matches
+                raise exceptions.AuthenticationFailed(WRONG_CREDENTIALS)
+            raise exceptions.ValidationError(serializer.errors)
+        user = serializer.validated_data["user"]
+        if user.must_change_password:
+            raise PasswordChangeRequired
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

@@ -15,7 +15,7 @@ class PortalConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
-        from portal import access
+        from portal import access, schema  # noqa: F401 - registers the schema extensions
 
         access.register_defaults()
 

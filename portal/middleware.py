@@ -28,9 +28,12 @@ class LanguageMiddleware:
 
 
 class PasswordChangeRequiredMiddleware:
-    """A user whose password was issued by somebody else must choose her own before anything else."""
+    """A user whose password was issued by somebody else must choose her own before anything else.
 
-    allowed_prefixes = ("/accounts/", "/static/", "/i18n/", "/healthz/")
+    The API keeps the same rule with an error instead of a redirect (portal.authentication).
+    """
+
+    allowed_prefixes = ("/accounts/", "/static/", "/i18n/", "/healthz/", "/api/")
 
     def __init__(self, get_response):
         self.get_response = get_response

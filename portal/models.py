@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.validators import mobile_number, single_line_text
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -34,9 +36,15 @@ class User(AbstractUser):
     A superuser is an administrator of the academy and sees everything.
     """
 
+    first_name = models.CharField(
+        _("名"), max_length=150, blank=True, validators=[single_line_text]
+    )
+    last_name = models.CharField(_("姓"), max_length=150, blank=True, validators=[single_line_text])
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
-    full_name = models.CharField(_("姓名"), max_length=64, blank=True)
-    mobile = models.CharField(_("手机"), max_length=20, blank=True)
+    full_name = models.CharField(
+        _("姓名"), max_length=64, blank=True, validators=[single_line_text]
+    )
+    mobile = models.CharField(_("手机"), max_length=20, blank=True, validators=[mobile_number])
     institution = models.ForeignKey(
         "enrollment.Institution",
         verbose_name=_("所属单位"),
@@ -88,6 +96,18 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.username
+
+    def save(self, *args, **kwargs):
+        """A new password, however it was set (page, admin, command), revokes the API tokens.
+
+        Sessions need nothing: Django already ends those signed with the old password's hash.
+        """
+        password_changed = getattr(self, "_password", None) is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from rest_framework.authtoken.models import Token
+
+            Token.objects.filter(user=self).delete()
 
     @property
     def display_name(self) -> str:

@@ -1,8 +1,13 @@
 """Resident ID numbers (居民身份证号): normalise, validate (GB 11643), mask, encrypt and hash.
 
+The checksum and the birth date are checked by python-stdnum (``stdnum.cn.ric``); this module adds
+the portal's normalisation (full-width digits, spaces, a lowercase x) and its own rule for the area
+code: an unknown one is accepted when the checksum holds, but flagged for review.
+
 A number is stored encrypted (AES-256-GCM; keys from PERSONAL_DATA_KEYS, the first encrypts and
-every one decrypts, so keys can be rotated; each token names its key) beside a keyed hash (HMAC-SHA256 with PERSONAL_DATA_HASH_KEY) that finds the
-same person again and detects duplicates without decrypting. Only the masked form is ever shown.
+every one decrypts, so keys can be rotated; each token names its key) beside a keyed hash
+(HMAC-SHA256 with PERSONAL_DATA_HASH_KEY) that finds the same person again and detects duplicates
+without decrypting. Only the masked form is ever shown.
 """
 
 import base64
@@ -15,9 +20,10 @@ from functools import cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.utils import timezone
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric
 
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK_CHARS = "10X98765432"
 ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 # Provincial-level prefixes in use (GB/T 2260), plus 71 Taiwan, 81 Hong Kong, 82 Macao and 83 (the
 # residence permits of their residents). Any other prefix is accepted when the checksum holds, but
@@ -82,7 +88,11 @@ def normalise_id_number(raw: str) -> str:
 
 
 def check_digit(first17: str) -> str:
-    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    """The check character that completes the first 17 characters of a resident ID number."""
+    return ric.calc_check_digit(first17 + "0")
+
+
+EARLIEST_BIRTH_YEAR = 1900
 
 
 def id_number_problem(number: str) -> str | None:
@@ -91,18 +101,15 @@ def id_number_problem(number: str) -> str | None:
         return IdNumberError.EMPTY
     if not ID_PATTERN.match(number):
         return IdNumberError.FORMAT
-    year, month, day = int(number[6:10]), int(number[10:12]), int(number[12:14])
-    if not (1900 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= _days_in(year, month)):
+    try:
+        born = ric.get_birth_date(number)
+    except stdnum_errors.ValidationError:
         return IdNumberError.BIRTH_DATE
-    if check_digit(number[:17]) != number[17]:
+    if born.year < EARLIEST_BIRTH_YEAR or born > timezone.localdate():
+        return IdNumberError.BIRTH_DATE
+    if ric.calc_check_digit(number) != number[17]:
         return IdNumberError.CHECKSUM
     return None
-
-
-def _days_in(year: int, month: int) -> int:
-    if month == 2:
-        return 29 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 28
-    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def area_is_known(number: str) -> bool:

@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from courses.models import Cohort, Program
@@ -68,6 +69,6 @@ class CohortFactory(DjangoModelFactory):
 
     program = factory.LazyFunction(lambda: Program.objects.get(code="party-affairs-staff"))
     name = factory.Sequence(lambda n: f"第{n}期")
-    start_date = datetime.date(2026, 3, 1)
-    end_date = datetime.date(2026, 4, 30)
+    start_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=14))
+    end_date = factory.LazyAttribute(lambda o: o.start_date + datetime.timedelta(days=45))
     capacity = 30

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.utils import timezone
+
 from courses.models import Program
 from enrollment.models import Institution, Receipt
 from enrollment.services import (
@@ -26,12 +28,12 @@ RECEIPT_DATA = {
     "liaison_fax": "",
     "postal_address": "北京市海淀区示范路 1 号",
     "postcode": "100871",
-    "preferred_start_date": datetime.date(2026, 3, 1),
+    "preferred_start_date": timezone.localdate() + datetime.timedelta(days=30),
     "study_length_days": 45,
     "invoice_title": "北京测试大学",
     "taxpayer_id": "12100000400000624D",
     "suggestions": "",
-    "filled_on": datetime.date(2026, 2, 25),
+    "filled_on": timezone.localdate(),
 }
 
 

@@ -17,6 +17,7 @@ from enrollment.rosters.columns import (
     RosterRow,
 )
 from portal import pii
+from portal.validators import is_single_line_text
 
 MOBILE_PATTERN = re.compile(r"1[3-9]\d{9}")
 MOBILE_SEPARATORS = re.compile(r"[\s\-]+")
@@ -55,6 +56,12 @@ def clean_rows(rows: list[RosterRow]) -> tuple[list[CleanPerson], list[CellError
         for n, limit in limits:
             if len(fields[n]) > limit:
                 problems.append((n, RosterMessage.TOO_LONG.format(limit=limit)))
+        if not is_single_line_text("".join(fields)):
+            problems += [
+                (n, RosterMessage.CONTROL_CHARACTERS)
+                for n, text in enumerate(fields)
+                if not is_single_line_text(text)
+            ]
 
         gender = genders.get(gender_text)
         if gender is None and gender_text:

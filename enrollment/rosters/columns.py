@@ -33,6 +33,7 @@ class RosterMessage:
     MOBILE = "应为 11 位手机号码"
     PARTY_STATUS = "应为以下之一：{choices}"
     DUPLICATE = "与第{row}行重复"
+    CONTROL_CHARACTERS = "含有换行、控制字符或不可见的格式字符，请删除后重新填写"
 
 
 class RosterFileError(Exception):

@@ -3,10 +3,9 @@
 from django.db import transaction
 
 from enrollment import provinces
-from enrollment.models import Province
+from enrollment.models import OPEN_STATUSES, Province
 from enrollment.services.receipts import (
     EDITABLE,
-    OPEN_STATUSES,
     RECEIPT_FIELDS,
     SEAL_SCAN_MAX_BYTES,
     LineRequest,

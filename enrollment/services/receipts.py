@@ -21,18 +21,12 @@ from enrollment.models import (
 )
 from enrollment.selectors import roster_problems
 from portal import access
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, PermissionRefused, StateConflict, validate_instance
 from portal.models import Role, User
 from portal.services import audit_record
+from portal.validators import normalise_taxpayer_id
 
 EDITABLE = (ReceiptStatus.DRAFT, ReceiptStatus.RETURNED)
-OPEN_STATUSES = (
-    ReceiptStatus.DRAFT,
-    ReceiptStatus.SUBMITTED,
-    ReceiptStatus.RETURNED,
-    ReceiptStatus.APPROVED,
-    ReceiptStatus.SCHEDULED,
-)
 
 RECEIPT_FIELDS = (
     "department",
@@ -97,10 +91,12 @@ def _check_may_file(*, by: User, institution: Institution) -> None:
         and by.province_id == institution.province_id
     ):
         return
-    raise ApplicationError(_("您不能为该单位填报参训回执。"))
+    raise PermissionRefused(_("您不能为该单位填报参训回执。"))
 
 
 def _check_lines(*, lines: list[LineRequest], start: date, study_length_days: int) -> None:
+    """The programs requested: at least one, each once, open, within its limit; and the study
+    length within two months of the start (already a date near today: see ``_validated``)."""
     if not lines:
         raise ApplicationError(_("请至少选择一个培训班次并填写参训人数。"))
     programs = [line.program.pk for line in lines]
@@ -111,10 +107,18 @@ def _check_lines(*, lines: list[LineRequest], start: date, study_length_days: in
             raise ApplicationError(
                 _("班次「%(name)s」暂不接受报名。") % {"name": line.program.name}
             )
-        if line.participants <= 0:
-            raise ApplicationError(
-                _("「%(name)s」的参训人数须为正整数。") % {"name": line.program.name}
+        try:
+            validate_instance(
+                ReceiptLine(program=line.program, participants=line.participants),
+                exclude=["receipt", "program", "cohort"],
             )
+        except ApplicationError as error:
+            why = [m for messages in error.fields.values() for m in messages]
+            raise ApplicationError(
+                _("「%(name)s」的参训人数%(why)s")
+                % {"name": line.program.name, "why": "".join(why)},
+                fields={"lines": why},
+            ) from None
         limit = line.program.max_participants
         if limit is not None and line.participants > limit:
             raise ApplicationError(
@@ -122,17 +126,32 @@ def _check_lines(*, lines: list[LineRequest], start: date, study_length_days: in
                 % {"name": line.program.name, "max": limit}
             )
     latest = add_months(start, MAX_STUDY_MONTHS)
-    if study_length_days <= 0 or (latest - start).days < study_length_days:
-        raise ApplicationError(
-            _("学习时长原则上不超过 2 个月（自 %(start)s 起最多 %(days)s 天）。")
-            % {"start": start.isoformat(), "days": (latest - start).days}
-        )
+    if (latest - start).days < study_length_days:
+        message = _("学习时长原则上不超过 2 个月（自 %(start)s 起最多 %(days)s 天）。") % {
+            "start": start.isoformat(),
+            "days": (latest - start).days,
+        }
+        raise ApplicationError(message, fields={"study_length_days": [message]})
+
+
+def _validated(receipt: Receipt, data: dict) -> Receipt:
+    """``receipt`` with ``data`` applied and checked against every rule of the model."""
+    for name in RECEIPT_FIELDS:
+        if name in data:
+            value = data[name]
+            if name == "taxpayer_id" and isinstance(value, str):
+                value = normalise_taxpayer_id(value)
+            setattr(receipt, name, value)
+    validate_instance(receipt, exclude=["institution", "created_by", "seal_scan"])
+    return receipt
 
 
 def _record(receipt: Receipt, *, to: str, by: User, comment: str = "") -> ReceiptTransition:
-    transition = ReceiptTransition.objects.create(
+    transition = ReceiptTransition(
         receipt=receipt, from_status=receipt.status, to_status=to, by=by, comment=comment
     )
+    validate_instance(transition, exclude=["receipt", "by"])
+    transition.save()
     receipt.status = to
     audit_record(
         actor=by,
@@ -173,15 +192,13 @@ def receipt_create(
 ) -> Receipt:
     """A new draft receipt for ``institution``, filed by its staff or its provincial coordinator."""
     _check_may_file(by=by, institution=institution)
+    receipt = _validated(
+        Receipt(institution=institution, desk=institution.desk, created_by=by), data
+    )
     _check_lines(
-        lines=lines, start=data["preferred_start_date"], study_length_days=data["study_length_days"]
+        lines=lines, start=receipt.preferred_start_date, study_length_days=receipt.study_length_days
     )
-    receipt = Receipt.objects.create(
-        institution=institution,
-        desk=institution.desk,
-        created_by=by,
-        **{name: data[name] for name in RECEIPT_FIELDS if name in data},
-    )
+    receipt.save()
     _save_lines(receipt, lines)
     _attach_seal_scan(receipt, seal_scan)
     audit_record(actor=by, action="receipt.create", target=receipt)
@@ -209,16 +226,16 @@ def _check_owner(receipt: Receipt, by: User) -> None:
     try:
         _check_may_file(by=by, institution=receipt.institution)
     except ApplicationError:
-        raise ApplicationError(_("只有本单位联系人或本省统筹可以操作此回执。")) from None
+        raise PermissionRefused(_("只有本单位联系人或本省统筹可以操作此回执。")) from None
 
 
 def _check_reviewer(receipt: Receipt, by: User) -> None:
     if not access.is_academy(by) or not access.can(by, access.VIEW, receipt):
-        raise ApplicationError(_("只有受理该回执的学院项目负责人可以审核。"))
+        raise PermissionRefused(_("只有受理该回执的学院项目负责人可以审核。"))
 
 
-def _refuse_state(receipt: Receipt, action: str) -> ApplicationError:
-    return ApplicationError(
+def _refuse_state(receipt: Receipt, action: str) -> StateConflict:
+    return StateConflict(
         _("回执当前为「%(status)s」，不能%(action)s。")
         % {"status": receipt.get_status_display(), "action": action}
     )
@@ -237,12 +254,10 @@ def receipt_update(
     _check_owner(receipt, by)
     if receipt.status not in EDITABLE:
         raise _refuse_state(receipt, _("修改"))
+    _validated(receipt, data)
     _check_lines(
-        lines=lines, start=data["preferred_start_date"], study_length_days=data["study_length_days"]
+        lines=lines, start=receipt.preferred_start_date, study_length_days=receipt.study_length_days
     )
-    for name in RECEIPT_FIELDS:
-        if name in data:
-            setattr(receipt, name, data[name])
     receipt.save()
     _save_lines(receipt, lines)
     _attach_seal_scan(receipt, seal_scan)
@@ -256,6 +271,7 @@ def receipt_submit(*, receipt: Receipt, by: User, comment: str = "") -> Receipt:
     _check_owner(receipt, by)
     if receipt.status not in EDITABLE:
         raise _refuse_state(receipt, _("提交"))
+    validate_instance(receipt, exclude=["institution", "created_by", "seal_scan"])
     problems = roster_problems(receipt)
     if problems:
         raise ApplicationError(_("名单与回执人数不一致：") + " ".join(problems))

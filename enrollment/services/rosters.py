@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment import rosters
-from enrollment.models import Receipt, RosterEntry
-from enrollment.services.receipts import EDITABLE, OPEN_STATUSES, _check_owner, _lock, _refuse_state
-from learners.models import Learner
+from enrollment.models import OPEN_STATUSES, Receipt, RosterEntry
+from enrollment.services.receipts import EDITABLE, _check_owner, _lock, _refuse_state
+from learners.models import Enrollment
 from portal import pii
 from portal.errors import ApplicationError
 from portal.models import User
@@ -33,19 +33,27 @@ PROGRAM_HEADER = _HEADERS["program"]
 ID_HEADER = _HEADERS["id_number"]
 
 
-def _already_enrolled(receipt: Receipt, program_ids: set[int], hashes: set[str]) -> set[tuple]:
-    """(program id, id hash) pairs already on another open receipt or enrolled in a cohort."""
-    if not hashes:
-        return set()
+def _already_enrolled(receipt: Receipt, program_ids: set[int]) -> set[tuple[int, str]]:
+    """(program id, id hash) of the people this school has already enrolled in these programs:
+    on another of its open receipts, or placed by it in a cohort.
+
+    Only the school's own: whether another school enrolled somebody is none of its business (the
+    academy desk sees those duplicates when it reviews, ``cross_school_duplicates``). The school's
+    whole set is read rather than looked up by the upload's hashes, which keeps the query small
+    and its cost independent of the upload's size.
+    """
     on_receipts = (
-        RosterEntry.objects.filter(program_id__in=program_ids, id_hash__in=hashes)
+        RosterEntry.objects.filter(
+            receipt__institution_id=receipt.institution_id,
+            receipt__status__in=OPEN_STATUSES,
+            program_id__in=program_ids,
+        )
         .exclude(receipt=receipt)
-        .filter(receipt__status__in=OPEN_STATUSES)
         .values_list("program_id", "id_hash")
     )
-    in_cohorts = Learner.objects.filter(
-        id_hash__in=hashes, user__enrollments__cohort__program_id__in=program_ids
-    ).values_list("user__enrollments__cohort__program_id", "id_hash")
+    in_cohorts = Enrollment.objects.filter(
+        institution_id=receipt.institution_id, cohort__program_id__in=program_ids
+    ).values_list("cohort__program_id", "learner__learner__id_hash")
     return set(on_receipts) | set(in_cohorts)
 
 
@@ -78,9 +86,7 @@ def _check_people(
     lines = {line.program.name: line for line in receipt.lines.select_related("program")}
     errors: list[rosters.CellError] = []
     hashes = {person.row_number: pii.keyed_hash(person.id_number) for person in people}
-    taken = _already_enrolled(
-        receipt, {line.program_id for line in lines.values()}, set(hashes.values())
-    )
+    taken = _already_enrolled(receipt, {line.program_id for line in lines.values()})
     unknown_area = _("身份证号地区码未知，请核实")
     counts: dict[int, int] = {}
     last_rows: dict[int, int] = {}
@@ -96,7 +102,7 @@ def _check_people(
         if (line.program_id, id_hash) in taken:
             errors.append(
                 rosters.CellError(
-                    person.row_number, ID_HEADER, _("此人已报名该班次（其他回执或期次）")
+                    person.row_number, ID_HEADER, _("本单位已为此人报名该班次（其他回执或期次）")
                 )
             )
             continue

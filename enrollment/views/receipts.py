@@ -28,6 +28,7 @@ from enrollment.forms import (
 from enrollment.models import Receipt, ReceiptStatus, RosterEntry
 from enrollment.selectors import (
     ReceiptFilter,
+    cross_school_duplicates,
     receipt_detail,
     receipt_list,
     receipt_roster,
@@ -35,6 +36,7 @@ from enrollment.selectors import (
 )
 from portal import access
 from portal.errors import ApplicationError
+from portal.forms import show_error
 from portal.models import Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,12 +58,18 @@ def _receipt_or_404(request, pk: int) -> Receipt:
         raise Http404 from None
 
 
+def _given(query) -> dict | None:
+    """The filters the page's form filled in: its “全部” options send empty values."""
+    given = {name: value for name, value in query.items() if value and name != "page"}
+    return given or None
+
+
 @login_required
 def receipt_list_view(request):
     if not access.can(request.user, access.VIEW, Receipt):
         raise PermissionDenied
     receipts = receipt_list(user=request.user)
-    filters = ReceiptFilter(request.GET or None, queryset=receipts)
+    filters = ReceiptFilter(_given(request.GET), queryset=receipts)
     page = Paginator(filters.qs.order_by("-submitted_at", "-created_at", "-id"), 20).get_page(
         request.GET.get("page")
     )
@@ -119,7 +127,7 @@ def receipt_create_view(request):
                 seal_scan=form.cleaned_data.get("seal_scan"),
             )
         except ApplicationError as error:
-            form.add_error(None, error.message)
+            show_error(form, error)
         else:
             messages.success(request, _("回执草稿已保存。请上传名单后提交。"))
             return redirect("enrollment:receipt-detail", pk=receipt.pk)
@@ -153,7 +161,7 @@ def receipt_edit_view(request, pk: int):
                 seal_scan=form.cleaned_data.get("seal_scan"),
             )
         except ApplicationError as error:
-            form.add_error(None, error.message)
+            show_error(form, error)
         else:
             messages.success(request, _("回执已保存。"))
             return redirect("enrollment:receipt-detail", pk=receipt.pk)
@@ -177,6 +185,8 @@ def _detail_context(request, receipt: Receipt, **extra) -> dict:
         "owner": owner,
         "editable": editable,
         "reviewer": access.is_academy(user) and receipt.status == ReceiptStatus.SUBMITTED,
+        "may_receive_credentials": access.may_receive_credentials(user, receipt),
+        "duplicates": cross_school_duplicates(receipt=receipt) if access.is_academy(user) else [],
         "upload_form": extra.pop("upload_form", None) or RosterUploadForm(),
         "person_form": extra.pop("person_form", None) or RosterPersonForm(receipt=receipt),
         "comment_form": CommentForm(),
@@ -307,7 +317,7 @@ def roster_template_view(request):
 def receipts_export_view(request):
     if not access.is_academy(request.user):
         raise PermissionDenied
-    filters = ReceiptFilter(request.GET or None, queryset=receipt_list(user=request.user))
+    filters = ReceiptFilter(_given(request.GET), queryset=receipt_list(user=request.user))
     return exports.receipts_xlsx(filters.qs)
 
 
@@ -325,7 +335,7 @@ def roster_export_view(request, pk: int, full: bool = False):
 @login_required
 def credentials_export_view(request, pk: int):
     receipt = _receipt_or_404(request, pk)
-    if not access.can(request.user, access.CHANGE, receipt) or access.is_academy(request.user):
+    if not access.may_receive_credentials(request.user, receipt):
         raise PermissionDenied
     return exports.credentials_xlsx(receipt, by=request.user)
 

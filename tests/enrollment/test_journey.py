@@ -5,6 +5,7 @@ import io
 import openpyxl
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from courses.models import Cohort, Program
 from enrollment.models import Receipt, ReceiptStatus
@@ -246,7 +247,8 @@ def test_the_api_reports_roster_errors_by_row_and_column(world, client_for):
         f"/api/v1/receipts/{receipt.pk}/roster/", {"file": file, "consent": "true"}
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert response.json()["code"] == "roster_invalid"
     assert {
         "row": 2,
         "column": "手机号码",
@@ -255,12 +257,13 @@ def test_the_api_reports_roster_errors_by_row_and_column(world, client_for):
     } in response.json()["errors"]
 
 
-def test_an_illegal_transition_through_the_api_is_a_clear_400(world, client_for):
+def test_an_illegal_transition_through_the_api_is_a_clear_409(world, client_for):
     response = client_for(world.users["staff_a"]).post(
         f"/api/v1/receipts/{world.receipt_a.pk}/submit/"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
     assert "不能提交" in response.json()["detail"]
 
 
@@ -315,26 +318,29 @@ def test_the_api_refuses_an_oversize_roster_before_reading_it(world, client_for,
 
 def test_the_api_refuses_a_cohort_longer_than_two_months_or_a_duplicate_name(world, client_for):
     client = client_for(world.users["coord_ug"])
+    year = timezone.localdate().year + 1
     cohort = {
         "program": "activists",
         "name": "第一期",
-        "start_date": "2026-03-01",
-        "end_date": "2026-05-02",
+        "start_date": f"{year}-03-01",
+        "end_date": f"{year}-05-02",
         "capacity": 40,
     }
 
     too_long = client.post("/api/v1/cohorts/", cohort, content_type="application/json")
     created = client.post(
-        "/api/v1/cohorts/", {**cohort, "end_date": "2026-05-01"}, content_type="application/json"
+        "/api/v1/cohorts/", {**cohort, "end_date": f"{year}-05-01"}, content_type="application/json"
     )
     again = client.post(
-        "/api/v1/cohorts/", {**cohort, "end_date": "2026-04-01"}, content_type="application/json"
+        "/api/v1/cohorts/", {**cohort, "end_date": f"{year}-04-01"}, content_type="application/json"
     )
 
-    assert too_long.status_code == 400
+    assert too_long.status_code == 422
     assert "2个月" in too_long.json()["detail"]
+    assert too_long.json()["fields"]["end_date"]
     assert created.status_code == 201
-    assert again.status_code == 400
+    assert again.status_code == 409
+    assert again.json()["detail"] == "该班次已有同名的期次，请换一个名称。"
     assert Cohort.objects.filter(name="第一期").count() == 1
 
 

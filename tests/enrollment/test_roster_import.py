@@ -124,7 +124,7 @@ def test_a_person_already_on_another_open_receipt_for_the_program_is_refused(wor
     )
 
     assert [str(e) for e in result.errors] == [
-        "第3行「身份证号」此人已报名该班次（其他回执或期次）"
+        "第3行「身份证号」本单位已为此人报名该班次（其他回执或期次）"
     ]
 
 

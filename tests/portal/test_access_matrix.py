@@ -109,7 +109,8 @@ ROUTES: dict[str, Route] = {
     "enrollment:roster-export-full": Route(
         signed_in(DENY, coord_ug=OK, admin=OK), {"pk": receipt_a_pk}
     ),
-    "enrollment:credentials-export": Route(RECEIPT_A_OWNERS, {"pk": receipt_a_pk}),
+    # Initial passwords go to the school's own staff only: not its province, not the academy.
+    "enrollment:credentials-export": Route(signed_in(DENY, staff_a=OK), {"pk": receipt_a_pk}),
     "courses:cohort-list": Route(ACADEMY_ONLY),
     "courses:cohort-create": Route(ACADEMY_ONLY),
     "courses:cohort-detail": Route(ACADEMY_ONLY, {"pk": cohort_pk}),

@@ -25,8 +25,8 @@ def test_a_wrong_password_gets_no_token(client):
 
     response = client.post("/api/v1/auth/token/", {"username": "api-user", "password": "wrong"})
 
-    assert response.status_code == 400
-    assert "token" not in response.json()
+    assert response.status_code == 401
+    assert response.json() == {"detail": "用户名或密码不正确。", "code": "authentication_failed"}
 
 
 def test_the_openapi_schema_describes_the_catalog_and_institutions(client):
@@ -49,5 +49,6 @@ def test_token_requests_count_toward_the_log_in_lockout(client):
 
     response = client.post("/api/v1/auth/token/", {"username": "api-user", "password": PASSWORD})
 
-    assert response.status_code == 400
+    assert response.status_code == 429
+    assert response.json()["code"] == "locked_out"
     assert "token" not in response.json()
