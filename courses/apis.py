@@ -8,7 +8,7 @@ from courses.models import Cohort, Program
 from courses.selectors import cohort_list, placeable_line, program_list
 from courses.services import cohort_create
 from learners.services import cohort_place_line
-from portal.api import ObjectAccess
+from portal.api import ObjectAccess, PortalModelSerializer
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -52,7 +52,7 @@ class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
         return program_list()
 
 
-class CohortSerializer(serializers.ModelSerializer):
+class CohortSerializer(PortalModelSerializer):
     program = serializers.SlugRelatedField(
         slug_field="code", queryset=Program.objects.filter(is_active=True)
     )

@@ -26,7 +26,7 @@ from enrollment.selectors import (
     receipt_roster,
 )
 from enrollment.services import RECEIPT_FIELDS, LineRequest
-from portal.api import ObjectAccess
+from portal.api import ObjectAccess, PortalModelSerializer
 from portal.validators import multi_line_text
 
 # A receipt requests each program of the catalog at most once.
@@ -72,7 +72,7 @@ class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
         return institution_list(user=self.request.user)
 
 
-class ReceiptLineSerializer(serializers.ModelSerializer):
+class ReceiptLineSerializer(PortalModelSerializer):
     program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
     cohort = serializers.CharField(
         source="cohort.name", read_only=True, allow_null=True, default=None
@@ -91,7 +91,7 @@ class ReceiptTransitionSerializer(serializers.ModelSerializer):
         fields = ["from_status", "to_status", "by", "at", "comment"]
 
 
-class ReceiptSerializer(serializers.ModelSerializer):
+class ReceiptSerializer(PortalModelSerializer):
     institution = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.all())
     lines = ReceiptLineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     transitions = ReceiptTransitionSerializer(many=True, read_only=True)

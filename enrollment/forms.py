@@ -1,21 +1,14 @@
-import re
-
 from django import forms
-from django.core.validators import RegexValidator
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Program
 from courses.selectors import program_list
 from enrollment import rosters
-from enrollment.models import Gender, Institution, PartyStatus, Receipt
+from enrollment.models import MAX_PARTICIPANTS, Gender, Institution, PartyStatus, Receipt
 from enrollment.services import RECEIPT_FIELDS, LineRequest, seal_scan_suffix
 from portal.errors import ApplicationError
-
-MOBILE_PATTERN = r"^1[3-9]\d{9}$"
-POSTCODE_PATTERN = r"^\d{6}$"
-# 统一社会信用代码: 18 characters of digits and capital letters except I, O, S, V, Z.
-CREDIT_CODE_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+from portal.validators import normalise_taxpayer_id
 
 
 class ReceiptForm(forms.ModelForm):
@@ -37,13 +30,6 @@ class ReceiptForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("leader_mobile", "liaison_mobile"):
-            self.fields[name].validators.append(
-                RegexValidator(MOBILE_PATTERN, _("请输入 11 位手机号码。"))
-            )
-        self.fields["postcode"].validators.append(
-            RegexValidator(POSTCODE_PATTERN, _("邮编应为 6 位数字。"))
-        )
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
@@ -58,10 +44,9 @@ class ReceiptForm(forms.ModelForm):
         return upload
 
     def clean_taxpayer_id(self):
-        value = self.cleaned_data["taxpayer_id"].strip().upper()
-        if not re.match(CREDIT_CODE_PATTERN, value):
-            raise forms.ValidationError(_("统一社会信用代码应为 18 位数字或大写字母。"))
-        return value
+        """Typed with spaces or small letters, the code is stored the way it is printed; what it
+        may be is the model's rule (the check character included), the same for the API."""
+        return normalise_taxpayer_id(self.cleaned_data["taxpayer_id"])
 
 
 class LinesForm(forms.Form):
@@ -74,13 +59,20 @@ class LinesForm(forms.Form):
         if receipt is not None and receipt.pk:
             current = {line.program_id: line.participants for line in receipt.lines.all()}
         for program in self.programs:
+            # What a headcount may be (and the message) is the service's and the model's rule;
+            # 0 or empty here means the program is not requested.
             self.fields[f"program_{program.pk}"] = forms.IntegerField(
                 label=program.name,
                 min_value=0,
-                max_value=program.max_participants or 100_000,
                 required=False,
                 initial=current.get(program.pk),
-                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "min": 0}),
+                widget=forms.NumberInput(
+                    attrs={
+                        "class": "form-control form-control-sm",
+                        "min": 0,
+                        "max": program.max_participants or MAX_PARTICIPANTS,
+                    }
+                ),
             )
 
     def rows(self):

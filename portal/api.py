@@ -23,6 +23,12 @@ import logging
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinLengthValidator,
+    MinValueValidator,
+)
 from django.db import DataError, IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -136,6 +142,30 @@ def exception_handler(exc, context):
     code = codes.get("detail", exc.default_code) if isinstance(codes, dict) else codes
     response.data = {"detail": text, "code": str(code)}
     return response
+
+
+BOUNDS = (MinValueValidator, MaxValueValidator, MinLengthValidator, MaxLengthValidator)
+
+
+class PortalModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose fields keep the model's bound validators as they are.
+
+    DRF would replace a model's MaxValueValidator (and length and minimum) with its own check and
+    wording; kept, the API refuses with the very sentence the page and the admin show, and the
+    schema still states the bounds (drf-spectacular reads the validators).
+    """
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        bounds = [v for v in model_field.validators if isinstance(v, BOUNDS)]
+        if bounds:
+            for name in ("max_value", "min_value", "max_length", "min_length"):
+                kwargs.pop(name, None)
+            kwargs["validators"] = [
+                *[v for v in kwargs.get("validators", []) if not isinstance(v, BOUNDS)],
+                *bounds,
+            ]
+        return field_class, kwargs
 
 
 class ObjectAccess(permissions.BasePermission):

@@ -1,8 +1,14 @@
+import logging
+
 from django.conf import settings
-from django.shortcuts import redirect
+from django.db import DataError, IntegrityError
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 
 class LanguageMiddleware:
@@ -48,3 +54,31 @@ class PasswordChangeRequiredMiddleware:
         ):
             return redirect(f"{reverse('portal:password-change')}?next={request.path}")
         return self.get_response(request)
+
+
+class DatabaseRefusalMiddleware:
+    """A write the database itself refused reaches the user as a sentence, never as a 500.
+
+    The services check every rule first; what can still reach the database is a race (two
+    requests creating the same thing at once), which its constraints refuse. The transaction
+    rolled back, so nothing was written; the user is told to reload and try again. The API has
+    the same in its exception handler.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, IntegrityError):
+            message, status = _("数据已被其他操作修改，请刷新页面后重试。"), 409
+        elif isinstance(exception, DataError):
+            message, status = _("提交的数据超出允许的范围，请检查后重试。"), 400
+        else:
+            return None
+        logger.warning("Write refused by the database: %s", type(exception).__name__)
+        return render(
+            request, "refused.html", {"status": status, "message": message}, status=status
+        )

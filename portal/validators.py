@@ -123,11 +123,11 @@ class DateWithin:
 
 
 def between(low: int | Decimal, high: int | Decimal) -> list:
-    """The bounds of a whole number, as validators (and so as the schema's minimum and maximum)."""
-    return [
-        MinValueValidator(low, _("不能小于 %(limit_value)s。")),
-        MaxValueValidator(high, _("不能大于 %(limit_value)s。")),
-    ]
+    """The bounds of a number, as validators (and so as the schema's minimum and maximum).
+
+    Django's own messages, which its forms use too: the page and the API say the same words.
+    """
+    return [MinValueValidator(low), MaxValueValidator(high)]
 
 
 # Codes of refusals a schema cannot express; the API answers them with 422 rather than 400.

@@ -82,3 +82,12 @@ def draft_receipt(
 
 def submitted_receipt(institution: Institution, by: User, *, people: int = 2, **kwargs) -> Receipt:
     return receipt_submit(receipt=draft_receipt(institution, by, people=people, **kwargs), by=by)
+
+
+def receipt_form(**overrides) -> dict[str, str]:
+    """The receipt page's form filled in as a school would, asking for 2 party-affairs staff."""
+    data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in RECEIPT_DATA.items()}
+    program = Program.objects.get(code="party-affairs-staff")
+    data[f"program_{program.pk}"] = "2"
+    data.update(overrides)
+    return data

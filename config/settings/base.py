@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "portal.middleware.PasswordChangeRequiredMiddleware",
+    "portal.middleware.DatabaseRefusalMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -86,6 +87,16 @@ TEMPLATES = [
 # The embedded default is an SQLite file, so that one command runs the portal on a new machine.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A few people at once on the embedded default: readers never wait for the writer (WAL), a
+    # writer waits its turn instead of failing with "database is locked" (busy timeout), and a
+    # transaction takes the write lock when it begins (IMMEDIATE), so two of them never deadlock
+    # upgrading from a read to a write.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -17,6 +17,18 @@ if not PERSONAL_DATA_KEYS or len(PERSONAL_DATA_HASH_KEY) < 32:
     raise ImproperlyConfigured(
         "PERSONAL_DATA_KEYS (32-byte base64url keys) and PERSONAL_DATA_HASH_KEY (32+ characters) are required."
     )
+# Redis is shared by every web and worker process: the cache (a refused roster's error file is
+# fetched by the next request, which may reach another gunicorn worker or host) and Celery.
+REDIS_URL = env("REDIS_URL", default="")
+if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "REDIS_URL (redis://host:6379/0) is required: the cache and Celery are shared by all processes."
+    )
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+}
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = False
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

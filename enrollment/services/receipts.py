@@ -115,7 +115,7 @@ def _check_lines(*, lines: list[LineRequest], start: date, study_length_days: in
         except ApplicationError as error:
             why = [m for messages in error.fields.values() for m in messages]
             raise ApplicationError(
-                _("「%(name)s」的参训人数%(why)s")
+                _("「%(name)s」的参训人数：%(why)s")
                 % {"name": line.program.name, "why": "".join(why)},
                 fields={"lines": why},
             ) from None

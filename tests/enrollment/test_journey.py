@@ -11,19 +11,11 @@ from courses.models import Cohort, Program
 from enrollment.models import Receipt, ReceiptStatus
 from learners.models import Enrollment
 from tests.enrollment.roster_files import valid_id
-from tests.receipts import RECEIPT_DATA
+from tests.receipts import RECEIPT_DATA, receipt_form
 
 pytestmark = pytest.mark.django_db
 
 PROGRAM = "高校基层党务工作者培训"
-
-
-def receipt_form(**overrides):
-    data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in RECEIPT_DATA.items()}
-    program = Program.objects.get(name=PROGRAM)
-    data[f"program_{program.pk}"] = "2"
-    data.update(overrides)
-    return data
 
 
 def filled_template(template: bytes, rows: list[list]) -> bytes:

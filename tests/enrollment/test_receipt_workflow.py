@@ -90,9 +90,9 @@ NEXT_MARCH = datetime.date(timezone.localdate().year + 1, 3, 1)
         ([], 30, "请至少选择一个培训班次"),
         ([("double-creation-workshop", 51)], 30, "每期最多 50 人"),
         ([("activists", 5)], 62, "不超过 2 个月（自"),
-        ([("activists", 5)], 63, "「学习时长（天）」不能大于 62。"),
-        ([("activists", 0)], 30, "参训人数不能小于 1。"),
-        ([("activists", 2**31)], 30, "参训人数不能大于 20000。"),
+        ([("activists", 5)], 63, "「学习时长（天）」确保该值小于或等于62。"),
+        ([("activists", 0)], 30, "的参训人数：确保该值大于或等于1。"),
+        ([("activists", 2**31)], 30, "的参训人数：确保该值小于或等于20000。"),
     ],
 )
 def test_bad_requests_are_refused_with_a_clear_message(world, lines, study_days, message):

@@ -5,6 +5,7 @@ fails this file until somebody decides, and writes down, who may reach it. The a
 same way through every registered ModelAdmin.
 """
 
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -250,3 +251,108 @@ def test_a_coordinator_cannot_open_or_change_another_desks_institution(world, cl
     assert posted.status_code == 302
     world.school_b.refresh_from_db()
     assert world.school_b.name == "江苏测试职业技术学院"
+
+
+# The admin keeps the rules the pages keep: each refusal below leaves the cohort as it was.
+
+
+def cohort_form(cohort, **changes):
+    values = {
+        "program": cohort.program_id,
+        "name": cohort.name,
+        "start_date": cohort.start_date.isoformat(),
+        "end_date": cohort.end_date.isoformat(),
+        "capacity": cohort.capacity,
+        "coordinator": cohort.coordinator_id or "",
+    }
+    return {**values, **changes}
+
+
+@pytest.fixture
+def cohort_with_learners(world):
+    from enrollment.services import receipt_approve
+    from learners.services import cohort_place_line
+    from tests.receipts import submitted_receipt
+
+    receipt = submitted_receipt(world.school_a, world.users["staff_a"], people=3, serial_base=700)
+    receipt = receipt_approve(receipt=receipt, by=world.users["coord_ug"])
+    cohort_place_line(cohort=world.cohort, line=receipt.lines.get(), by=world.users["coord_ug"])
+    return world.cohort
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"capacity": 2}, "该期次已有 3 名学员，容量不能少于此数。"),
+        ({"program": "activists"}, "该期次已有学员，不能更换培训班次。"),
+        ({"coordinator": "learner_a"}, "选择一个有效的选项"),
+        ({"start_date": "9999-12-01", "end_date": "9999-12-31"}, "日期须在"),
+        ({"end_date": "2000-01-01"}, "日期须在"),
+        ({"name": "第\x07期"}, "不能包含控制字符"),
+    ],
+)
+def test_the_admin_refuses_what_the_pages_refuse(
+    world, client_for, cohort_with_learners, change, message
+):
+    cohort = cohort_with_learners
+    before = Cohort.objects.values().get(pk=cohort.pk)
+    values = dict(change)
+    if values.get("program") == "activists":
+        values["program"] = Program.objects.get(code="activists").pk
+    if values.get("coordinator") == "learner_a":
+        values["coordinator"] = world.users["learner_a"].pk
+    url = reverse("admin:courses_cohort_change", args=[cohort.pk])
+
+    response = client_for(world.users["coord_ug"]).post(url, cohort_form(cohort, **values))
+
+    assert response.status_code == 200  # the form again, with the error on it
+    assert message in response.content.decode()
+    assert Cohort.objects.values().get(pk=cohort.pk) == before
+
+
+def test_the_admin_offers_only_academy_coordinators_as_a_cohorts_coordinator(world, client_for):
+    url = reverse("admin:courses_cohort_change", args=[world.cohort.pk])
+
+    page = client_for(world.users["coord_ug"]).get(url).content.decode()
+    select = re.search(r'<select name="coordinator".*?</select>', page, re.S).group(0)
+    offered = set(re.findall(r'value="(\d+)"', select))
+
+    assert offered == {str(world.users[role].pk) for role in ("coord_ug", "coord_voc")}
+
+
+def test_an_admin_change_that_keeps_the_rules_goes_through_the_service(
+    world, client_for, cohort_with_learners
+):
+    cohort = cohort_with_learners
+    url = reverse("admin:courses_cohort_change", args=[cohort.pk])
+
+    response = client_for(world.users["coord_ug"]).post(
+        url, cohort_form(cohort, capacity=3, name="改名")
+    )
+
+    assert response.status_code == 302
+    cohort.refresh_from_db()
+    assert (cohort.capacity, cohort.name) == (3, "改名")
+    assert AuditEvent.objects.filter(action="cohort.change", object_id=str(cohort.pk)).exists()
+
+
+def test_the_admin_cannot_lower_a_programs_limit_below_a_scheduled_cohort(world, client_for):
+    from tests.factories import CohortFactory
+
+    workshop = Program.objects.get(code="double-creation-workshop")
+    CohortFactory(program=workshop, capacity=50)
+    url = reverse("admin:courses_program_change", args=[workshop.pk])
+    page = client_for(world.users["coord_ug"])
+    form = {
+        field: ("" if value is None else value)
+        for field, value in Program.objects.values().get(pk=workshop.pk).items()
+        if field not in ("id", "created_at", "updated_at")
+    }
+    form["is_active"] = "on" if form["is_active"] else ""
+
+    response = page.post(url, {**form, "max_participants": 40})
+
+    assert response.status_code == 200
+    assert "人数上限不能低于此数" in response.content.decode()
+    workshop.refresh_from_db()
+    assert workshop.max_participants == 50

@@ -27,6 +27,8 @@ def test_repeated_failures_lock_the_account_for_that_client(client):
 
     assert response.status_code == 429
     assert "锁定" in response.content.decode()
+    assert "请 30 分钟 后再试" in response.content.decode()
+    assert "PT30M" not in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert AccessAttempt.objects.filter(username=user.username).exists()
 
@@ -108,6 +110,7 @@ def run_production_check(extra_env: dict) -> subprocess.CompletedProcess:
         "EMAIL_URL": "smtp+tls://portal:secret@smtp.example.org:587",
         "PERSONAL_DATA_KEYS": "x5Yf0Bq7c0Gqk2l3d9yR3pQ4mF6yG0s1vT8wZ2aB4cE=",
         "PERSONAL_DATA_HASH_KEY": "h" * 40,
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
         **extra_env,
     }
     return subprocess.run(
@@ -124,6 +127,14 @@ def test_production_refuses_to_start_without_a_real_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_shared_cache():
+    # several gunicorn workers and hosts must share the cache that holds roster error files
+    result = run_production_check({"SECRET_KEY": "k3" * 30 + "x!@#$%^&*()", "REDIS_URL": ""})
+
+    assert result.returncode != 0
+    assert "REDIS_URL" in result.stderr
 
 
 def test_production_settings_pass_the_deploy_check():
