@@ -2,8 +2,9 @@
 
 ``read_roster`` judges the file by its content (xlsx, xls or ods), refuses what is unsafe or
 unreadable with a Chinese sentence (``RosterFileError.message``) and returns the rows of the first
-worksheet; ``clean_rows`` checks every cell and reports all problems at once. Checks that need the
-database (the programs on the receipt, headcounts, people already enrolled) are the caller's.
+worksheet; ``clean_rows`` checks every cell and reports all problems at once (``clean_each`` does
+it row by row, for a caller that writes each person while the next are checked). Checks that need
+the database (the programs on the receipt, headcounts, people already enrolled) are the caller's.
 
 calamine expands a sheet into a dense grid as large as its farthest cell, and when Rust cannot
 allocate it aborts the whole process: a 5 KB xlsx with cells at A1 and XFD1048576 would kill the
@@ -16,7 +17,7 @@ The parts: ``columns`` (the columns, limits, messages and the values passed arou
 it: patch it there (``reading.MAX_ROWS``, ``guards.MAX_GRID_CELLS``), not on this package.
 """
 
-from enrollment.rosters.cleaning import clean_rows
+from enrollment.rosters.cleaning import clean_each, clean_rows
 from enrollment.rosters.columns import (
     COLUMNS,
     MAX_FILE_BYTES,
@@ -51,6 +52,7 @@ __all__ = [
     "RosterMessage",
     "RosterRow",
     "build_template",
+    "clean_each",
     "clean_rows",
     "error_workbook",
     "read_roster",

@@ -2,10 +2,12 @@
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from functools import cache
+from operator import itemgetter
 
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 
 from enrollment.models import Gender, PartyStatus
 from enrollment.rosters.columns import (
@@ -32,19 +34,34 @@ def _choices(choices: type[models.TextChoices]) -> dict[str, str]:
 
 def clean_rows(rows: list[RosterRow]) -> tuple[list[CleanPerson], list[CellError]]:
     """Every row checked, all problems reported, one CellError each; a faulty row yields no one."""
+    errors: list[CellError] = []
+    people = list(clean_each(rows, errors))
+    return people, errors
+
+
+def clean_each(rows: Iterable[RosterRow], errors: list[CellError]) -> Iterator[CleanPerson]:
+    """``clean_rows`` one row at a time: yields each valid person, appends each problem to
+    ``errors`` (in row order) as soon as its row is checked.
+
+    So that an import can write the people already checked while the next rows are being checked,
+    and stop writing at the first problem (``errors`` is no longer empty) yet still check every row.
+    """
     genders = _choices(Gender)
     party_statuses = _choices(PartyStatus)
     party_message = RosterMessage.PARTY_STATUS.format(choices="、".join(party_statuses))
     keys = [column.key for column in COLUMNS]
+    pick = itemgetter(*keys)
     required = [column.required for column in COLUMNS]
     limits = [(n, MAX_LENGTHS[key]) for n, key in enumerate(keys) if key in MAX_LENGTHS]
-    people: list[CleanPerson] = []
-    errors: list[CellError] = []
+    today = timezone.localdate()  # once: the time zone lookup costs more than an ID's checks
     first_seen: dict[tuple[str, str], int] = {}
 
     for row in rows:
         values, number = row.values, row.row_number
-        fields = [values.get(key, "") for key in keys]
+        try:  # a row read from a file has every column; a form may leave some out
+            fields = pick(values)
+        except KeyError:
+            fields = tuple(values.get(key, "") for key in keys)
         name, gender_text, raw_id, raw_mobile, department, post, party_text, program = fields
         problems: list[tuple[int, str]] = []  # (column index, message)
         if not all(fields):
@@ -74,7 +91,7 @@ def clean_rows(rows: list[RosterRow]) -> tuple[list[CleanPerson], list[CellError
             id_number = pii.normalise_id_number(raw_id)
         if row.numeric_id:
             problems.append((2, pii.IdNumberError.NUMERIC_CELL))
-        elif id_number and (why := pii.id_number_problem(id_number)):
+        elif id_number and (why := pii.id_number_problem(id_number, today=today)):
             problems.append((2, why))
         elif id_number:
             seen = first_seen.setdefault((id_number, program), number)
@@ -98,18 +115,15 @@ def clean_rows(rows: list[RosterRow]) -> tuple[list[CleanPerson], list[CellError
             continue
         assert gender is not None  # noqa: S101 - a row without one has a problem and was skipped
         assert party_status is not None  # noqa: S101
-        people.append(
-            CleanPerson(
-                number,
-                name,
-                gender,
-                id_number,
-                mobile,
-                department,
-                post,
-                party_status,
-                program,
-                pii.area_is_known(id_number),
-            )
+        yield CleanPerson(
+            number,
+            name,
+            gender,
+            id_number,
+            mobile,
+            department,
+            post,
+            party_status,
+            program,
+            pii.area_is_known(id_number),
         )
-    return people, errors

@@ -1,5 +1,6 @@
 """Rosters (名单): importing a spreadsheet all or nothing, adding and removing one person."""
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -8,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment import rosters
-from enrollment.models import OPEN_STATUSES, Receipt, RosterEntry
+from enrollment.models import OPEN_STATUSES, Receipt, ReceiptLine, RosterEntry
 from enrollment.services.receipts import EDITABLE, _check_owner, _lock, _refuse_state
 from learners.models import Enrollment
 from portal import pii
@@ -41,19 +42,26 @@ def _already_enrolled(receipt: Receipt, program_ids: set[int]) -> set[tuple[int,
     academy desk sees those duplicates when it reviews, ``cross_school_duplicates``). The school's
     whole set is read rather than looked up by the upload's hashes, which keeps the query small
     and its cost independent of the upload's size.
+
+    This receipt is left out among the receipts (a subquery), not among the roster rows: filtered
+    on the rows, PostgreSQL walks this receipt's own current roster (and the dead rows of earlier
+    uploads) only to drop every one. Neither query is ordered: the result is a set.
     """
+    other_receipts = Receipt.objects.filter(
+        institution_id=receipt.institution_id, status__in=OPEN_STATUSES
+    ).exclude(pk=receipt.pk)
     on_receipts = (
-        RosterEntry.objects.filter(
-            receipt__institution_id=receipt.institution_id,
-            receipt__status__in=OPEN_STATUSES,
-            program_id__in=program_ids,
-        )
-        .exclude(receipt=receipt)
+        RosterEntry.objects.filter(receipt__in=other_receipts, program_id__in=program_ids)
+        .order_by()
         .values_list("program_id", "id_hash")
     )
-    in_cohorts = Enrollment.objects.filter(
-        institution_id=receipt.institution_id, cohort__program_id__in=program_ids
-    ).values_list("cohort__program_id", "learner__learner__id_hash")
+    in_cohorts = (
+        Enrollment.objects.filter(
+            institution_id=receipt.institution_id, cohort__program_id__in=program_ids
+        )
+        .order_by()
+        .values_list("cohort__program_id", "learner__learner__id_hash")
+    )
     return set(on_receipts) | set(in_cohorts)
 
 
@@ -76,91 +84,124 @@ ROSTER_COLUMNS = (
 )
 
 
-def _check_people(
-    receipt: Receipt, people: list[rosters.CleanPerson], *, check_headcounts: bool
-) -> tuple[list[tuple], list[rosters.CellError]]:
-    """The checks that need the database, in two queries whatever the number of people.
+def _receipt_lines(receipt: Receipt) -> dict[str, ReceiptLine]:
+    """The receipt's lines by the name of their program, as the roster's 培训班次 column names them."""
+    return {line.program.name: line for line in receipt.lines.select_related("program")}
 
-    Returns the rows to insert (values in ROSTER_COLUMNS order) and the errors.
+
+def _entry_values(
+    receipt: Receipt,
+    people: Iterable[rosters.CleanPerson],
+    *,
+    lines: dict[str, ReceiptLine],
+    taken: set[tuple[int, str]],
+    placed: dict[int, list[int]],
+    errors: list[rosters.CellError],
+) -> Iterator[tuple]:
+    """The checks that need the database, against what was read from it beforehand (``lines``,
+    ``_already_enrolled``), and the values to insert (in ROSTER_COLUMNS order) of each person who
+    passes them: so that an import writes each person while the next rows are being checked.
+
+    Each refused person adds a CellError to ``errors``. Once ``errors`` holds any problem, of this
+    check or of the cells' (``clean_each`` appends to the same list), the people who follow are
+    still checked, so that every problem is reported at once, but neither encrypted nor yielded:
+    nothing will be written. ``placed`` collects the row numbers of each line's people (line id →
+    row numbers) for ``_headcount_errors``.
     """
-    lines = {line.program.name: line for line in receipt.lines.select_related("program")}
-    errors: list[rosters.CellError] = []
-    hashes = {person.row_number: pii.keyed_hash(person.id_number) for person in people}
-    taken = _already_enrolled(receipt, {line.program_id for line in lines.values()})
     unknown_area = _("身份证号地区码未知，请核实")
-    counts: dict[int, int] = {}
-    last_rows: dict[int, int] = {}
-    rows = []
+    # Per line, the first values of its rows: model attributes cost more than a tuple, per row.
+    starts = {name: (receipt.pk, line.pk, line.program_id) for name, line in lines.items()}
     for person in people:
-        line = lines.get(person.program_name)
-        if line is None:
+        start = starts.get(person.program_name)
+        if start is None:
             errors.append(
                 rosters.CellError(person.row_number, PROGRAM_HEADER, _("不在本回执的报名班次中"))
             )
             continue
-        id_hash = hashes[person.row_number]
-        if (line.program_id, id_hash) in taken:
+        _receipt_id, line_id, program_id = start
+        id_hash = pii.keyed_hash(person.id_number)
+        if (program_id, id_hash) in taken:
             errors.append(
                 rosters.CellError(
                     person.row_number, ID_HEADER, _("本单位已为此人报名该班次（其他回执或期次）")
                 )
             )
             continue
-        counts[line.pk] = counts.get(line.pk, 0) + 1
-        last_rows[line.pk] = person.row_number
-        rows.append(
-            (
-                receipt.pk,
-                line.pk,
-                line.program_id,
-                person.row_number,
-                person.name,
-                person.gender,
-                pii.encrypt(person.id_number),
-                id_hash,
-                pii.mask_id_number(person.id_number),
-                person.mobile,
-                person.department,
-                person.post,
-                person.party_status,
-                not person.area_known,
-                "" if person.area_known else unknown_area,
-            )
+        placed.setdefault(line_id, []).append(person.row_number)
+        if errors:
+            continue
+        yield (
+            *start,
+            person.row_number,
+            person.name,
+            person.gender,
+            pii.encrypt(person.id_number),
+            id_hash,
+            pii.mask_id_number(person.id_number),
+            person.mobile,
+            person.department,
+            person.post,
+            person.party_status,
+            not person.area_known,
+            "" if person.area_known else unknown_area,
         )
-    if check_headcounts and not errors:
-        for name, line in lines.items():
-            if counts.get(line.pk, 0) != line.participants:
-                errors.append(
-                    rosters.CellError(
-                        last_rows.get(line.pk, 1),
-                        PROGRAM_HEADER,
-                        _("「%(program)s」回执填报 %(expected)s 人，名单中有 %(actual)s 人")
-                        % {
-                            "program": name,
-                            "expected": line.participants,
-                            "actual": counts.get(line.pk, 0),
-                        },
-                    )
+
+
+def _headcount_errors(
+    lines: dict[str, ReceiptLine], placed: dict[int, list[int]]
+) -> list[rosters.CellError]:
+    """A roster must hold, for each line of the receipt, as many people as the line reports."""
+    errors = []
+    for name, line in lines.items():
+        rows = placed.get(line.pk, [])
+        if len(rows) != line.participants:
+            errors.append(
+                rosters.CellError(
+                    rows[-1] if rows else 1,
+                    PROGRAM_HEADER,
+                    _("「%(program)s」回执填报 %(expected)s 人，名单中有 %(actual)s 人")
+                    % {"program": name, "expected": line.participants, "actual": len(rows)},
                 )
-    return rows, errors
+            )
+    return errors
 
 
-def _insert_roster(rows: list[tuple]) -> None:
+def _check_people(
+    receipt: Receipt, people: list[rosters.CleanPerson]
+) -> tuple[list[tuple], list[rosters.CellError]]:
+    """The checks that need the database, in three queries whatever the number of people.
+
+    Returns the rows to insert (values in ROSTER_COLUMNS order) and the errors; the rows are
+    complete only when there are no errors.
+    """
+    lines = _receipt_lines(receipt)
+    taken = _already_enrolled(receipt, {line.program_id for line in lines.values()})
+    errors: list[rosters.CellError] = []
+    values = _entry_values(receipt, people, lines=lines, taken=taken, placed={}, errors=errors)
+    return list(values), errors
+
+
+def _insert_roster(values: Iterable[tuple]) -> None:
     """Insert many roster rows at once: COPY on PostgreSQL, one executemany elsewhere.
 
     The ORM's bulk_create spends most of an import building model instances and SQL; the values
-    here are already checked and prepared, so they go straight to the database.
+    here are already checked and prepared, so they go straight to the database. ``values`` may be
+    a generator: the rows are sent as they come, and PostgreSQL stores and indexes the first ones
+    (in its own process) while the next are still being checked and encrypted. No other query may
+    run on the connection until it is exhausted.
     """
     table = connection.ops.quote_name(RosterEntry._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in ROSTER_COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
+                for row in values:
                     copy.write_row(row)
         else:
+            # SQLite works inside this process: there is nothing to overlap, the rows go at once.
             placeholders = ", ".join(["%s"] * len(ROSTER_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608 - names from the model
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model
+            cursor.executemany(sql, list(values))
 
 
 def _check_roster_editable(receipt: Receipt, by: User) -> None:
@@ -187,6 +228,12 @@ def roster_import(*, receipt: Receipt, data: bytes, by: User, consent: bool) -> 
 
     Raises ApplicationError for an unreadable file; returns the row errors otherwise (and then has
     changed nothing). Costs a fixed number of queries whatever the number of rows.
+
+    The rows are checked and written in one pass (``clean_each`` → ``_entry_values`` →
+    ``_insert_roster``), so that the database stores the first people while Python checks and
+    encrypts the next; at the first problem the writing stops, the checking goes on, and the whole
+    transaction (this function's savepoint when nested) is rolled back: the old roster comes back
+    and none of the new one stays.
     """
     receipt = _lock(receipt)
     _check_roster_editable(receipt, by)
@@ -194,16 +241,24 @@ def roster_import(*, receipt: Receipt, data: bytes, by: User, consent: bool) -> 
         rows = rosters.read_roster(data)
     except rosters.RosterFileError as error:
         raise ApplicationError(error.message) from error
-    people, errors = rosters.clean_rows(rows)
-    values, db_errors = _check_people(receipt, people, check_headcounts=not errors)
-    errors = sorted(errors + db_errors, key=lambda e: e.row_number)
-    if errors:
-        return RosterImportResult(errors=errors, rows=rows)
-    _record_consent(receipt, by, consent)
+    lines = _receipt_lines(receipt)
+    taken = _already_enrolled(receipt, {line.program_id for line in lines.values()})
+    errors: list[rosters.CellError] = []
+    placed: dict[int, list[int]] = {}
     receipt.roster.all().delete()
-    _insert_roster(values)
-    audit_record(actor=by, action="roster.import", target=receipt, details={"rows": len(values)})
-    return RosterImportResult(created=len(values), rows=rows)
+    people = rosters.clean_each(rows, errors)
+    _insert_roster(
+        _entry_values(receipt, people, lines=lines, taken=taken, placed=placed, errors=errors)
+    )
+    if not errors:
+        errors = _headcount_errors(lines, placed)
+    if errors:
+        transaction.set_rollback(True)  # undoes the deletion and the rows written before the error
+        return RosterImportResult(errors=sorted(errors, key=lambda e: e.row_number), rows=rows)
+    _record_consent(receipt, by, consent)
+    created = sum(len(line_rows) for line_rows in placed.values())
+    audit_record(actor=by, action="roster.import", target=receipt, details={"rows": created})
+    return RosterImportResult(created=created, rows=rows)
 
 
 @transaction.atomic
@@ -216,7 +271,7 @@ def roster_add_person(
     row_number = (receipt.roster.aggregate(last=Max("row_number"))["last"] or 1) + 1
     row = rosters.RosterRow(row_number=row_number, values=values, numeric_id=False)
     people, errors = rosters.clean_rows([row])
-    prepared, db_errors = _check_people(receipt, people, check_headcounts=False)
+    prepared, db_errors = _check_people(receipt, people)
     if errors or db_errors:
         raise ApplicationError("；".join(f"「{e.header}」{e.message}" for e in errors + db_errors))
     entry = RosterEntry(**dict(zip(ROSTER_COLUMNS, prepared[0], strict=True)))
