@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -8,7 +8,7 @@ from courses.models import Cohort, Program
 from courses.selectors import cohort_list, placeable_line, program_list
 from courses.services import cohort_create
 from learners.services import cohort_place_line
-from portal.api import ObjectAccess, PortalModelSerializer
+from portal.api import ObjectAccess, PortalModelSerializer, StrictIntegerField
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -52,10 +52,18 @@ class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
         return program_list()
 
 
+@extend_schema_field(
+    {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[-a-zA-Z0-9_]+$"}
+)
+class ProgramCodeField(serializers.SlugRelatedField):
+    """A program named by its code (``activists``); an unknown code is a 422, not a 400."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=Program.objects.all(), **kwargs)
+
+
 class CohortSerializer(PortalModelSerializer):
-    program = serializers.SlugRelatedField(
-        slug_field="code", queryset=Program.objects.filter(is_active=True)
-    )
+    program = ProgramCodeField()
     enrolled = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -73,7 +81,7 @@ class CohortSerializer(PortalModelSerializer):
 
 
 class PlaceSerializer(serializers.Serializer):
-    line = serializers.IntegerField(
+    line = StrictIntegerField(
         min_value=1,
         max_value=2**63 - 1,
         help_text="id of an approved receipt line of the same program",

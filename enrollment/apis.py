@@ -1,12 +1,13 @@
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from courses.models import Program
+from courses.apis import ProgramCodeField
 from enrollment import rosters, services
 from enrollment.models import (
     MAX_TEXT,
@@ -18,6 +19,7 @@ from enrollment.models import (
     RosterEntry,
 )
 from enrollment.selectors import (
+    InstitutionFilter,
     ReceiptFilter,
     institution_list,
     province_list,
@@ -26,7 +28,12 @@ from enrollment.selectors import (
     receipt_roster,
 )
 from enrollment.services import RECEIPT_FIELDS, LineRequest
-from portal.api import ObjectAccess, PortalModelSerializer
+from portal.api import (
+    ObjectAccess,
+    PortalModelSerializer,
+    StrictCharField,
+    StrictPrimaryKeyRelatedField,
+)
 from portal.validators import multi_line_text
 
 # A receipt requests each program of the catalog at most once.
@@ -65,7 +72,7 @@ class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = InstitutionSerializer
     permission_classes = [IsAuthenticated, ObjectAccess]
-    filterset_fields = ["type", "desk", "province__code"]
+    filterset_class = InstitutionFilter
     queryset = Institution.objects.none()  # for the schema; get_queryset scopes per request
 
     def get_queryset(self):
@@ -73,7 +80,7 @@ class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ReceiptLineSerializer(PortalModelSerializer):
-    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
+    program = ProgramCodeField()
     cohort = serializers.CharField(
         source="cohort.name", read_only=True, allow_null=True, default=None
     )
@@ -92,8 +99,8 @@ class ReceiptTransitionSerializer(serializers.ModelSerializer):
 
 
 class ReceiptSerializer(PortalModelSerializer):
-    institution = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.all())
-    lines = ReceiptLineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+    institution = StrictPrimaryKeyRelatedField(queryset=Institution.objects.all())
+    lines = ReceiptLineSerializer(many=True, min_length=1, max_length=MAX_LINES)
     transitions = ReceiptTransitionSerializer(many=True, read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
 
@@ -115,7 +122,7 @@ class ReceiptSerializer(PortalModelSerializer):
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(
+    comment = StrictCharField(
         required=False,
         allow_blank=True,
         default="",
@@ -145,8 +152,18 @@ class RosterEntrySerializer(serializers.ModelSerializer):
         ]
 
 
+class UploadField(serializers.FileField):
+    """A multipart part, whether or not the client named a file: what it is is judged by its
+    content (the roster reader refuses what is not a spreadsheet, with a sentence saying so)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = SimpleUploadedFile("upload", data.encode())
+        return super().to_internal_value(data)
+
+
 class RosterUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = UploadField(allow_empty_file=True)
     consent = serializers.BooleanField()
 
     def validate_file(self, upload):
@@ -254,7 +271,7 @@ class ReceiptViewSet(
         request={"multipart/form-data": RosterUploadSerializer},
         responses={201: RosterImportedSerializer},
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, JSONParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
     def roster(self, request, pk=None):
         receipt = self.get_object()
         if request.method == "GET":

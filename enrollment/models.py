@@ -30,7 +30,7 @@ class Province(models.Model):
         _("代码"),
         max_length=2,
         unique=True,
-        validators=[RegexValidator(r"^\d{2}$", _("省份代码应为 2 位数字。"))],
+        validators=[RegexValidator(r"^[0-9]{2}\Z", _("省份代码应为 2 位数字。"))],
     )
     name = models.CharField(_("名称"), max_length=32, unique=True, validators=[single_line_text])
 
@@ -72,7 +72,7 @@ class Institution(TimeStampedModel):
         max_length=10,
         unique=True,
         help_text=_("教育部颁发的 10 位学校标识码。"),
-        validators=[RegexValidator(r"^\d{10}$", _("学校标识码应为 10 位数字。"))],
+        validators=[RegexValidator(r"^[0-9]{10}\Z", _("学校标识码应为 10 位数字。"))],
     )
     type = models.CharField(_("类型"), max_length=16, choices=InstitutionType.choices)
     desk = models.CharField(

@@ -9,6 +9,7 @@ from courses.models import Program
 from enrollment.models import (
     OPEN_STATUSES,
     Institution,
+    InstitutionType,
     Province,
     Receipt,
     ReceiptLine,
@@ -78,6 +79,18 @@ def _text_filter(*, label, field_name, pattern, max_length, lookup_expr="exact",
     return text
 
 
+class InstitutionFilter(django_filters.FilterSet):
+    type = django_filters.ChoiceFilter(choices=InstitutionType.choices, label=_("类型"))
+    desk = django_filters.ChoiceFilter(choices=Desk.choices, label=_("条线"))
+    province__code = _text_filter(
+        label=_("省份代码"), field_name="province__code", pattern=r"^[0-9]{2}\Z", max_length=2
+    )
+
+    class Meta:
+        model = Institution
+        fields = ["type", "desk", "province__code"]
+
+
 class ReceiptFilter(django_filters.FilterSet):
     """The coordinator inbox's filters; the same for the page and the API.
 
@@ -97,14 +110,14 @@ class ReceiptFilter(django_filters.FilterSet):
     province = _text_filter(
         label=_("省份"),
         field_name="institution__province__code",
-        pattern=r"^[0-9]{2}$",
+        pattern=r"^[0-9]{2}\Z",
         max_length=2,
         widget=forms.Select,
     )
     program = _text_filter(
         label=_("培训班次"),
         field_name="lines__program__code",
-        pattern=r"^[-a-zA-Z0-9_]+$",
+        pattern=r"^[-a-zA-Z0-9_]+\Z",
         max_length=40,
         distinct=True,
         widget=forms.Select,

@@ -29,7 +29,7 @@ from django.core.validators import (
     MinLengthValidator,
     MinValueValidator,
 )
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, models
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
@@ -144,16 +144,55 @@ def exception_handler(exc, context):
     return response
 
 
+class StrictCharField(serializers.CharField):
+    """Text is a JSON string: ``{"comment": 0}`` is refused, not read as "0" (the schema says
+    string, and an API that quietly converts hides a client's mistakes)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A whole number is a JSON integer: "12", 12.5 and true are refused."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 BOUNDS = (MinValueValidator, MaxValueValidator, MinLengthValidator, MaxLengthValidator)
 
 
 class PortalModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose fields keep the model's bound validators as they are.
+    """A ModelSerializer whose fields keep the model's bound validators as they are, and whose
+    text, numbers and references take only their JSON types.
 
     DRF would replace a model's MaxValueValidator (and length and minimum) with its own check and
     wording; kept, the API refuses with the very sentence the page and the admin show, and the
     schema still states the bounds (drf-spectacular reads the validators).
     """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.IntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+        models.SmallIntegerField: StrictIntegerField,
+        models.BigIntegerField: StrictIntegerField,
+    }
+    serializer_related_field = StrictPrimaryKeyRelatedField
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
@@ -224,7 +263,18 @@ class PortalAutoSchema(AutoSchema):
             statuses.add("404")  # a missing object, or a page past the last
         if getattr(view, "throttle_scope", None) or view.get_throttles():
             statuses.add("429")
+        statuses |= set(getattr(view, "error_statuses", ()))
         return sorted(statuses)
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """A nested list's length bounds (``many=True, min_length=1``) are stated as well."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
+            if field.min_length is not None:
+                schema["minItems"] = field.min_length
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -3,11 +3,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from portal.api import StrictCharField
 from portal.authentication import PasswordChangeRequired
 from portal.models import User
 
@@ -46,6 +48,22 @@ class MeApi(APIView):
         return Response(self.OutputSerializer(request.user).data)
 
 
+class TokenRequestSerializer(AuthTokenSerializer):
+    username = StrictCharField(label=_("用户名"), min_length=1, max_length=150, write_only=True)
+    password = StrictCharField(
+        label=_("密码"),
+        min_length=1,
+        max_length=128,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        write_only=True,
+    )
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+
+
 class TokenApi(ObtainAuthToken):
     """Exchange a user name and password for an API token (counts toward the log-in lockout).
 
@@ -56,7 +74,10 @@ class TokenApi(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+    serializer_class = TokenRequestSerializer
+    error_statuses = ("401", "403")  # wrong credentials; an initial password not yet changed
 
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():

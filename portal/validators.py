@@ -21,47 +21,87 @@ from stdnum.cn import uscc
 
 # Characters no field may hold: C0 and C1 controls, DEL, Unicode line and paragraph separators,
 # bidirectional overrides and isolates, zero-width and invisible formatting characters, the byte
-# order mark, interlinear annotation marks, noncharacters and lone surrogates. They break exports
-# (XML cannot hold most C0 controls), terminals and logs, or disguise what a text says (U+202E).
+# order mark, interlinear annotation marks and noncharacters. They break exports (XML cannot hold
+# most C0 controls), terminals and logs, or disguise what a text says (U+202E). (Lone surrogates,
+# which only JSON can spell, are refused by DRF itself; a pattern naming them would be one that
+# schema validators cannot compile.)
 _INVISIBLE = (
     r"\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
-    r"\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff"
+    r"\ufeff\ufff9-\ufffb\ufffe\uffff"
 )
-SINGLE_LINE_PATTERN = r"^[^\x00-\x1f" + _INVISIBLE + r"]*$"
+# "+", not "*": an empty value is a blank, which each field allows or not (validators never see it).
+# "\Z", not "$", which in Python also matches before a final line feed ("名字\n"); drf-spectacular
+# writes it as "$" in the schema, where it means the end of the text.
+SINGLE_LINE_PATTERN = r"^[^\x00-\x1f" + _INVISIBLE + r"]+\Z"
 # Several lines: tab, line feed and carriage return are allowed, other controls are not.
-MULTI_LINE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f" + _INVISIBLE + r"]*$"
+MULTI_LINE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f" + _INVISIBLE + r"]+\Z"
+
+
+def schema_pattern(pattern: str) -> str:
+    """A pattern of this module as an OpenAPI schema spells it (ECMA: "$" ends the text)."""
+    return pattern.replace(r"\Z", "$")
+
 
 CONTROL_CHARACTERS_MESSAGE = _("不能包含控制字符、换行或不可见的格式字符（如方向控制符）。")
 MULTI_LINE_CONTROL_MESSAGE = _("不能包含控制字符或不可见的格式字符（如方向控制符）。")
 
-single_line_text = RegexValidator(
-    SINGLE_LINE_PATTERN, CONTROL_CHARACTERS_MESSAGE, code="control_characters"
-)
-multi_line_text = RegexValidator(
-    MULTI_LINE_PATTERN, MULTI_LINE_CONTROL_MESSAGE, code="control_characters"
-)
+
+class SingleLineText(RegexValidator):
+    """One line of plain text (a name, a title, an address); a class so that migrations name it
+    rather than copy its pattern."""
+
+    regex = SINGLE_LINE_PATTERN
+    message = CONTROL_CHARACTERS_MESSAGE
+    code = "control_characters"
+
+
+class MultiLineText(RegexValidator):
+    """Plain text that may run over several lines (suggestions, comments, descriptions)."""
+
+    regex = MULTI_LINE_PATTERN
+    message = MULTI_LINE_CONTROL_MESSAGE
+    code = "control_characters"
+
+
+single_line_text = SingleLineText()
+multi_line_text = MultiLineText()
 _single_line = re.compile(SINGLE_LINE_PATTERN)
 
 
 def is_single_line_text(value: str) -> bool:
-    return _single_line.match(value) is not None
+    return not value or _single_line.match(value) is not None
 
 
-mobile_number = RegexValidator(r"^1[3-9]\d{9}$", _("请输入 11 位手机号码。"), code="invalid")
-postcode = RegexValidator(r"^\d{6}$", _("邮编应为 6 位数字。"), code="invalid")
-# An office phone or fax: digits with an optional area code, hyphens, spaces, brackets and an
-# extension (010-62750000, (0571) 8888 6666, +86 10 6275 0000, 62750000-8012, 62750000转8012).
-phone_number = RegexValidator(
-    r"^(?:\+?[0-9][0-9 ()\-]{5,24}[0-9])(?:(?:转|-|ext\.?)[0-9]{1,6})?$",
-    _("请输入有效的电话号码，如 010-62750000。"),
-    code="invalid",
-)
-# 统一社会信用代码: 8 digits (registering authority, entity type, region), then 10 characters of
-# digits and capital letters except I, O, S, V and Z; the last is a check character.
-TAXPAYER_ID_PATTERN = r"^[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}$"
-taxpayer_id_format = RegexValidator(
-    TAXPAYER_ID_PATTERN, _("统一社会信用代码应为 18 位数字或大写字母。"), code="invalid"
-)
+class MobileNumber(RegexValidator):
+    regex = r"^1[3-9][0-9]{9}\Z"
+    message = _("请输入 11 位手机号码。")
+
+
+class Postcode(RegexValidator):
+    regex = r"^[0-9]{6}\Z"
+    message = _("邮编应为 6 位数字。")
+
+
+class PhoneNumber(RegexValidator):
+    """An office phone or fax: digits with an optional area code, hyphens, spaces, brackets and
+    an extension (010-62750000, (0571) 8888 6666, +86 10 6275 0000, 62750000-8012, 62750000转8012)."""
+
+    regex = r"^(?:\+?[0-9][0-9 ()\-]{5,24}[0-9])(?:(?:转|-|ext\.?)[0-9]{1,6})?\Z"
+    message = _("请输入有效的电话号码，如 010-62750000。")
+
+
+class TaxpayerIdFormat(RegexValidator):
+    """统一社会信用代码: 8 digits (registering authority, entity type, region), then 10 characters
+    of digits and capital letters except I, O, S, V and Z; the last is a check character."""
+
+    regex = r"^[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}\Z"
+    message = _("统一社会信用代码应为 18 位数字或大写字母。")
+
+
+mobile_number = MobileNumber()
+postcode = Postcode()
+phone_number = PhoneNumber()
+taxpayer_id_format = TaxpayerIdFormat()
 
 
 def taxpayer_id_checksum(value: str) -> None:

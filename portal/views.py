@@ -7,6 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -72,3 +73,37 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+# Errors raised before a view runs (no route matched, a bad Host, a crash): JSON under /api/, in the
+# API's error shape; the usual pages elsewhere.
+
+
+def _api_error(request, status: int, detail: str, code: str) -> JsonResponse | None:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail, "code": code}, status=status)
+    return None
+
+
+def bad_request(request, exception=None):
+    return _api_error(request, 400, _("请求无效。"), "bad_request") or defaults.bad_request(
+        request, exception
+    )
+
+
+def permission_denied(request, exception=None):
+    return _api_error(
+        request, 403, _("您没有执行该操作的权限。"), "permission_denied"
+    ) or defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception=None):
+    return _api_error(request, 404, _("未找到。"), "not_found") or defaults.page_not_found(
+        request, exception
+    )
+
+
+def server_error(request):
+    return _api_error(
+        request, 500, _("服务器出错了，请稍后再试。"), "server_error"
+    ) or defaults.server_error(request)

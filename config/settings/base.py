@@ -214,7 +214,10 @@ REST_FRAMEWORK = {
     # JSON only: the interactive documentation is at /api/docs/ (the browsable API needs inline
     # styles that the Content Security Policy refuses).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # JSON bodies (multipart only where a file is uploaded): one shape per operation, which the
+    # schema states, rather than form encodings that cannot carry a receipt's nested lines.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "portal.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["portal.filters.StrictFilterBackend"],
     "EXCEPTION_HANDLER": "portal.api.exception_handler",

@@ -16,6 +16,7 @@ from tests.receipts import RECEIPT_DATA, receipt_form
 pytestmark = pytest.mark.django_db
 
 PROGRAM = "高校基层党务工作者培训"
+JSON = "application/json"
 
 
 def filled_template(template: bytes, rows: list[list]) -> bytes:
@@ -205,15 +206,21 @@ def test_the_api_takes_a_receipt_from_draft_to_scheduled(world, client_for):
     file.name = "roster.xlsx"
     uploaded = staff.post(f"/api/v1/receipts/{pk}/roster/", {"file": file, "consent": "true"})
     assert uploaded.status_code == 201, uploaded.json()
-    assert staff.post(f"/api/v1/receipts/{pk}/submit/").json()["status"] == "submitted"
+    assert (
+        staff.post(f"/api/v1/receipts/{pk}/submit/", content_type=JSON).json()["status"]
+        == "submitted"
+    )
 
     # another school can neither see nor touch it
     other = client_for(world.users["staff_b"])
     assert other.get(f"/api/v1/receipts/{pk}/").status_code == 404
-    assert other.post(f"/api/v1/receipts/{pk}/withdraw/").status_code == 404
+    assert other.post(f"/api/v1/receipts/{pk}/withdraw/", content_type=JSON).status_code == 404
 
     coordinator = client_for(world.users["coord_ug"])
-    assert coordinator.post(f"/api/v1/receipts/{pk}/approve/").json()["status"] == "approved"
+    assert (
+        coordinator.post(f"/api/v1/receipts/{pk}/approve/", content_type=JSON).json()["status"]
+        == "approved"
+    )
     line_id = Receipt.objects.get(pk=pk).lines.get().pk
     placed = coordinator.post(
         f"/api/v1/cohorts/{world.cohort.pk}/place/",
@@ -251,7 +258,7 @@ def test_the_api_reports_roster_errors_by_row_and_column(world, client_for):
 
 def test_an_illegal_transition_through_the_api_is_a_clear_409(world, client_for):
     response = client_for(world.users["staff_a"]).post(
-        f"/api/v1/receipts/{world.receipt_a.pk}/submit/"
+        f"/api/v1/receipts/{world.receipt_a.pk}/submit/", content_type=JSON
     )
 
     assert response.status_code == 409
