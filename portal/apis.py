@@ -22,30 +22,31 @@ class LockedOut(exceptions.Throttled):
     default_code = "locked_out"
 
 
+class MeSerializer(serializers.ModelSerializer):
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    institution = serializers.StringRelatedField(allow_null=True)
+    province = serializers.StringRelatedField(allow_null=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "full_name",
+            "role",
+            "role_display",
+            "institution",
+            "province",
+            "desk",
+            "is_superuser",
+        ]
+
+
 class MeApi(APIView):
     """Who am I, and what is my scope."""
 
-    class OutputSerializer(serializers.ModelSerializer):
-        role_display = serializers.CharField(source="get_role_display", read_only=True)
-        institution = serializers.StringRelatedField(allow_null=True)
-        province = serializers.StringRelatedField(allow_null=True)
-
-        class Meta:
-            model = User
-            fields = [
-                "username",
-                "full_name",
-                "role",
-                "role_display",
-                "institution",
-                "province",
-                "desk",
-                "is_superuser",
-            ]
-
-    @extend_schema(responses=OutputSerializer)
+    @extend_schema(responses=MeSerializer)
     def get(self, request):
-        return Response(self.OutputSerializer(request.user).data)
+        return Response(MeSerializer(request.user).data)
 
 
 class TokenRequestSerializer(AuthTokenSerializer):
