@@ -12,6 +12,7 @@ class UserAdmin(AccessModelAdmin, DjangoUserAdmin):
     list_filter = ("role", "desk", "is_active", "is_superuser")
     search_fields = ("username", "full_name", "email", "institution__name")
     autocomplete_fields = ("institution",)
+    readonly_fields = ("last_login", "date_joined")  # set by authentication, never typed
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (

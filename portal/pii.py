@@ -25,7 +25,8 @@ from django.utils import timezone
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
-ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: \d would also take other scripts' digits, which int() reads as numbers.
+ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]\Z")
 # Provincial-level prefixes in use (GB/T 2260), plus 71 Taiwan, 81 Hong Kong, 82 Macao and 83 (the
 # residence permits of their residents). Any other prefix is accepted when the checksum holds, but
 # flagged for review.

@@ -19,9 +19,9 @@ from enrollment.rosters.columns import (
     RosterRow,
 )
 from portal import pii
-from portal.validators import is_single_line_text
+from portal.validators import is_single_line_text, mobile_number
 
-MOBILE_PATTERN = re.compile(r"1[3-9]\d{9}")
+MOBILE_PATTERN = mobile_number.regex  # the model's rule, so a roster and a form agree
 MOBILE_SEPARATORS = re.compile(r"[\s\-]+")
 
 
@@ -102,7 +102,7 @@ def clean_each(rows: Iterable[RosterRow], errors: list[CellError]) -> Iterator[C
             mobile = raw_mobile
         else:
             mobile = MOBILE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw_mobile))
-        if raw_mobile and not MOBILE_PATTERN.fullmatch(mobile):
+        if raw_mobile and not MOBILE_PATTERN.match(mobile):
             problems.append((3, RosterMessage.MOBILE))
 
         party_status = party_statuses.get(party_text)

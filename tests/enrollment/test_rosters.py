@@ -461,6 +461,23 @@ def test_an_unknown_area_is_accepted_and_flagged():
         ({"name": ""}, "第2行「姓名」不能为空"),
         ({"program": ""}, "第2行「培训班次」不能为空"),
         ({"name": "名" * 51}, "第2行「姓名」不能超过 50 个字"),
+        # digits of another script look like digits to Python, not to an ID card or a phone
+        ({"mobile": "١٣٨٠٠١٣٨٠٠٠"}, "第2行「手机号码」应为 11 位手机号码"),
+        (
+            {"id_number": "".join(chr(0x660 + int(d)) for d in valid_id(1)[:17]) + valid_id(1)[17]},
+            f"第2行「身份证号」{IdNumberError.FORMAT}",
+        ),
+        (
+            {"id_number": valid_id(1, birth="18991231")},
+            f"第2行「身份证号」{IdNumberError.BIRTH_DATE}",
+        ),
+        (
+            {"id_number": valid_id(1, birth="20991231")},
+            f"第2行「身份证号」{IdNumberError.BIRTH_DATE}",
+        ),
+        ({"name": "张\u202e三"}, f"第2行「姓名」{RosterMessage.CONTROL_CHARACTERS}"),
+        ({"post": "组织员\n"}, f"第2行「岗位/人员类别」{RosterMessage.CONTROL_CHARACTERS}"),
+        ({"department": "\x1b[31m组织部"}, f"第2行「所在部门」{RosterMessage.CONTROL_CHARACTERS}"),
     ],
 )
 def test_a_bad_value_is_reported(values, expected):
