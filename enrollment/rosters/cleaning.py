@@ -19,9 +19,9 @@ from enrollment.rosters.columns import (
     RosterRow,
 )
 from portal import pii
-from portal.validators import is_single_line_text, mobile_number
+from portal.validators import MobileNumber, is_single_line_text
 
-MOBILE_PATTERN = mobile_number.regex  # the model's rule, so a roster and a form agree
+MOBILE_PATTERN = re.compile(MobileNumber.regex)  # the model's rule: a roster and a form agree
 MOBILE_SEPARATORS = re.compile(r"[\s\-]+")
 
 
