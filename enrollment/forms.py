@@ -5,7 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import Program
 from courses.selectors import program_list
 from enrollment import rosters
-from enrollment.models import MAX_PARTICIPANTS, Gender, Institution, PartyStatus, Receipt
+from enrollment.models import (
+    MAX_PARTICIPANTS,
+    MAX_TEXT,
+    Gender,
+    Institution,
+    PartyStatus,
+    Receipt,
+)
 from enrollment.services import RECEIPT_FIELDS, LineRequest, seal_scan_suffix
 from portal.errors import ApplicationError
 from portal.validators import normalise_taxpayer_id
@@ -169,9 +176,11 @@ class RosterPersonForm(forms.Form):
 
 
 class CommentForm(forms.Form):
+    """What a comment may be is the transition's rule (ReceiptTransition.comment), which the
+    service checks: the page and the API then say the same thing."""
+
     comment = forms.CharField(
         label=_("说明"),
         required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control", "maxlength": MAX_TEXT}),
     )

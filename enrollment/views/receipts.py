@@ -208,9 +208,11 @@ def receipt_transition_view(request, pk: int, action: str):
     if service is None:
         raise Http404
     form = CommentForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    if not form.is_valid():  # never go on without the comment the user wrote
+        messages.error(request, " ".join(form.errors.get("comment", [])))
+        return redirect("enrollment:receipt-detail", pk=pk)
     try:
-        receipt = service(receipt=receipt, by=request.user, comment=comment)
+        receipt = service(receipt=receipt, by=request.user, comment=form.cleaned_data["comment"])
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

@@ -154,3 +154,17 @@ def test_a_cohort_in_year_9999_is_refused_on_the_page_and_in_the_api(world, clie
     assert "日期须在" in api.json()["fields"]["start_date"][0]
     assert page.status_code == 200
     assert "日期须在" in page.content.decode()
+
+
+def test_a_review_comment_the_rules_refuse_stops_the_review_and_says_why(world, client_for):
+    client = client_for(world.users["coord_ug"])
+    url = reverse("enrollment:receipt-transition", args=[world.receipt_a.pk, "approve"])
+
+    for comment in ("字" * 2001, "同意\x1b[31m"):
+        response = client.post(url, {"comment": comment}, follow=True)
+        page = response.content.decode()
+        assert "2000" in page or "不能包含控制字符" in page
+
+    world.receipt_a.refresh_from_db()
+    assert world.receipt_a.status == "submitted"
+    assert not world.receipt_a.transitions.filter(to_status="approved").exists()
