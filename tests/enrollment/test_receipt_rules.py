@@ -54,7 +54,9 @@ def test_the_page_and_the_api_refuse_the_same_value_with_the_same_sentence(
     assert page.status_code == 200
     assert message in page.content.decode()
     assert api.status_code in (400, 422), api.json()
-    assert message in " ".join(api.json()["fields"][field])
+    said = api.json()["fields"][field]
+    assert message in " ".join(said)
+    assert len(said) == len(set(said))  # each problem once
     assert Receipt.objects.count() == before
 
 
