@@ -195,3 +195,33 @@ def test_the_queries_of_an_import_do_not_grow_with_the_rows(world):
         return len(queries.captured_queries)
 
     assert import_counting(3) == import_counting(30)
+
+
+REPLACEMENTS = {
+    # the last row is wrong: the rows before it were already being written
+    "last-row-wrong": lambda: roster(
+        staff_person(11), staff_person(12), staff_person(13), activist(14, mobile="1")
+    ),
+    # every row is right, but the headcount is only known to be wrong at the end
+    "headcount-wrong": lambda: roster(staff_person(11), staff_person(12), activist(14)),
+    # right, but the school has not confirmed the PIPL notice
+    "no-consent": None,
+}
+
+
+@pytest.mark.parametrize("case", list(REPLACEMENTS))
+def test_a_refused_replacement_keeps_the_roster_that_was_there(world, receipt, case):
+    staff = world.users["staff_a"]
+    roster_import(receipt=receipt, data=valid_roster(), by=staff, consent=True)
+    before = list(RosterEntry.objects.filter(receipt=receipt).values_list("id", "name", "id_hash"))
+    good = roster(staff_person(11), staff_person(12), staff_person(13), activist(14))
+
+    if REPLACEMENTS[case] is None:
+        with pytest.raises(ApplicationError):
+            roster_import(receipt=receipt, data=good, by=staff, consent=False)
+    else:
+        result = roster_import(receipt=receipt, data=REPLACEMENTS[case](), by=staff, consent=True)
+        assert not result.ok
+
+    after = list(RosterEntry.objects.filter(receipt=receipt).values_list("id", "name", "id_hash"))
+    assert after == before
