@@ -69,6 +69,11 @@ def cohort_validate(cohort: Cohort) -> None:
             raise StateConflict(message, fields={"program": [message]})
 
 
+def _lock_program(program_id: int) -> None:
+    """Cohorts and their program's limit change one at a time: each write locks the program."""
+    list(Program.objects.select_for_update().filter(pk=program_id).values_list("pk"))
+
+
 def _check_academy(by: User) -> None:
     if not access.is_academy(by):
         raise PermissionRefused(str(ERROR_NOT_ACADEMY))
@@ -97,6 +102,7 @@ def cohort_create(
         capacity=capacity,
         coordinator=coordinator,
     )
+    _lock_program(program.pk)
     cohort_validate(cohort)
     cohort.save()
     audit_record(actor=by, action="cohort.create", target=cohort)
@@ -114,6 +120,7 @@ def cohort_update(*, cohort: Cohort, by: User, data: dict) -> Cohort:
     ]
     for name in changed:
         setattr(cohort, name, data[name])
+    _lock_program(cohort.program_id)
     cohort_validate(cohort)
     cohort.save()
     audit_record(actor=by, action="cohort.change", target=cohort, details={"changed": changed})
@@ -139,8 +146,8 @@ def program_save(*, program: Program, by: User, changed: list[str]) -> Program:
     """Create or change a program of the catalog (the academy edits it in the admin)."""
     _check_academy(by)
     created = program.pk is None
-    if not created:
-        Program.objects.select_for_update().filter(pk=program.pk).exists()
+    if not created:  # cohorts being scheduled wait (_lock_program), so the limit holds them all
+        _lock_program(program.pk)
     program_validate(program)
     program.save()
     audit_record(

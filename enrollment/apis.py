@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from courses.apis import ProgramCodeField
 from enrollment import rosters, services
 from enrollment.models import (
-    MAX_TEXT,
     Institution,
     Province,
     Receipt,
@@ -28,13 +27,7 @@ from enrollment.selectors import (
     receipt_roster,
 )
 from enrollment.services import RECEIPT_FIELDS, LineRequest
-from portal.api import (
-    ObjectAccess,
-    PortalModelSerializer,
-    StrictCharField,
-    StrictPrimaryKeyRelatedField,
-)
-from portal.validators import multi_line_text
+from portal.api import ObjectAccess, PortalModelSerializer, StrictPrimaryKeyRelatedField
 
 # A receipt requests each program of the catalog at most once.
 MAX_LINES = 50
@@ -121,14 +114,13 @@ class ReceiptSerializer(PortalModelSerializer):
         read_only_fields = ["status", "desk", "submitted_at", "created_at"]
 
 
-class CommentSerializer(serializers.Serializer):
-    comment = StrictCharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        max_length=MAX_TEXT,
-        validators=[multi_line_text],
-    )
+class CommentSerializer(PortalModelSerializer):
+    """A transition's comment: its rule (length, plain text) is the transition model's."""
+
+    class Meta:
+        model = ReceiptTransition
+        fields = ["comment"]
+        extra_kwargs = {"comment": {"default": ""}}
 
 
 class RosterEntrySerializer(serializers.ModelSerializer):
