@@ -85,18 +85,56 @@ def _academy_rows(user: AnyUser) -> Q | None:
     return Q() if is_academy(user) else None
 
 
-def _enrollment_rows(user: AnyUser) -> Q | None:
-    """A learner sees her own places; a school (and its province) the places it enrolled people
-    in, whichever school a person belongs to today; the academy all."""
-    if has_role(user, Role.LEARNER):
-        return Q(learner_id=user.pk)
-    if is_academy(user):
-        return Q()
-    if has_role(user, Role.INSTITUTION_STAFF):
-        return Q(institution_id=user.institution_id)
-    if has_role(user, Role.PROVINCIAL_COORDINATOR):
-        return Q(institution__province_id=user.province_id)
-    return None
+def _enrollment_rows_through(prefix: str) -> Callable[[AnyUser], Q | None]:
+    """Rows of an enrollment reached through ``prefix`` ('' for Enrollment itself): a learner sees
+    her own; a school (and its province) the places it enrolled people in, whichever school a
+    person belongs to today; the academy all."""
+    field = f"{prefix}__" if prefix else ""
+
+    def visible(user: AnyUser) -> Q | None:
+        if has_role(user, Role.LEARNER):
+            return Q(**{f"{field}learner_id": user.pk})
+        if is_academy(user):
+            return Q()
+        if has_role(user, Role.INSTITUTION_STAFF):
+            return Q(**{f"{field}institution_id": user.institution_id})
+        if has_role(user, Role.PROVINCIAL_COORDINATOR):
+            return Q(**{f"{field}institution__province_id": user.province_id})
+        return None
+
+    return visible
+
+
+_enrollment_rows = _enrollment_rows_through("")
+
+
+def _learner_and_academy_rows(prefix: str) -> Callable[[AnyUser], Q | None]:
+    """A learner's own work (her essay, her exam): herself and the academy that grades it."""
+    field = f"{prefix}__" if prefix else ""
+
+    def visible(user: AnyUser) -> Q | None:
+        if has_role(user, Role.LEARNER):
+            return Q(**{f"{field}learner_id": user.pk})
+        return _academy_rows(user)
+
+    return visible
+
+
+def _cohort_member_rows(prefix: str) -> Callable[[AnyUser], Q | None]:
+    """What belongs to a cohort (its topics, live sessions, posts): the academy, and the learners
+    who hold a place in it."""
+
+    def visible(user: AnyUser) -> Q | None:
+        if is_academy(user):
+            return Q()
+        if has_role(user, Role.LEARNER):
+            from learners.models import Enrollment
+
+            cohorts = Enrollment.objects.filter(learner_id=user.pk).values("cohort_id")
+            return Q(**{f"{prefix}__in": cohorts})
+        return None
+
+    return visible
 
 
 def _learner_rows(user: AnyUser) -> Q | None:
@@ -224,5 +262,63 @@ def register_defaults() -> None:
     for part in (ReceiptLine, ReceiptTransition, RosterEntry):
         register(part, receipt_part)
     register(Learner, Rule(visible=_learner_rows, actions={}))
+    _register_learning()
     register(AuditEvent, Rule(visible=_academy_rows, actions={}))
     register(User, Rule(visible=_admin_only_rows, actions={ADD: is_admin, CHANGE: is_admin}))
+
+
+def _register_learning() -> None:
+    """Program content and what learners do with it (the learning issue's models)."""
+    from courses.models import (
+        Choice,
+        DiscussionTopic,
+        HourBand,
+        Lesson,
+        LiveSession,
+        Question,
+        SimulationOption,
+    )
+    from learners.models import (
+        AttemptAnswer,
+        Attendance,
+        Essay,
+        Evaluation,
+        ExamAttempt,
+        LessonProgress,
+        LessonRating,
+        Post,
+        StepProgress,
+    )
+
+    content = Rule(
+        visible=_everyone, actions={ADD: is_academy, CHANGE: is_academy, DELETE: is_academy}
+    )
+    for model in (Lesson, HourBand):
+        register(model, content)
+    # The bank's answers and a decision's right option are the academy's: learners meet them only
+    # through the exam and the simulation services, which never show an answer before it counts.
+    secret = Rule(
+        visible=_academy_rows, actions={ADD: is_academy, CHANGE: is_academy, DELETE: is_academy}
+    )
+    for model in (Question, Choice, SimulationOption):
+        register(model, secret)
+    for model in (DiscussionTopic, LiveSession):
+        register(
+            model,
+            Rule(
+                visible=_cohort_member_rows("cohort_id"),
+                actions={ADD: is_academy, CHANGE: is_academy, DELETE: is_academy},
+            ),
+        )
+    register(Post, Rule(visible=_cohort_member_rows("topic__cohort_id"), actions={}))
+    # Progress a school follows for its people: watched lessons, attendance, simulation steps.
+    for model in (LessonProgress, Attendance, StepProgress):
+        register(model, Rule(visible=_enrollment_rows_through("enrollment"), actions={}))
+    # A learner's own writing and answers: herself and the academy.
+    for model in (Essay, ExamAttempt, Evaluation):
+        register(model, Rule(visible=_learner_and_academy_rows("enrollment"), actions={}))
+    for model, prefix in (
+        (AttemptAnswer, "attempt__enrollment"),
+        (LessonRating, "evaluation__enrollment"),
+    ):
+        register(model, Rule(visible=_learner_and_academy_rows(prefix), actions={}))

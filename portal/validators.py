@@ -145,6 +145,8 @@ class DateWithin:
 
     def __call__(self, value: datetime.date) -> None:
         earliest, latest = self.bounds()
+        if isinstance(value, datetime.datetime):  # a moment: the day it falls on, here
+            value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
         if not earliest <= value <= latest:
             raise ValidationError(
                 _("日期须在 %(earliest)s 至 %(latest)s 之间。"),

@@ -14,6 +14,7 @@ from tests.factories import (
     AcademyCoordinatorFactory,
     AdminFactory,
     CohortFactory,
+    EnrollmentFactory,
     InstitutionFactory,
     LearnerFactory,
     ProvincialCoordinatorFactory,
@@ -62,6 +63,11 @@ def build_world():
     receipt_a = submitted_receipt(school_a, users["staff_a"], people=1)
     receipt_a.seal_scan.save("seal.pdf", ContentFile(b"%PDF-1.4 stamped receipt"))
     cohort = CohortFactory(program=Program.objects.get(code="party-affairs-staff"))
+    # learner_a studies in a cohort of her own (so the one above starts empty), enrolled by school_a.
+    study_cohort = CohortFactory(program=cohort.program, name="学习中的期次")
+    enrollment_a = EnrollmentFactory(
+        cohort=study_cohort, learner=users["learner_a"], institution=school_a
+    )
     return SimpleNamespace(
         beijing=beijing,
         jiangsu=jiangsu,
@@ -70,6 +76,8 @@ def build_world():
         users=users,
         receipt_a=receipt_a,
         cohort=cohort,
+        study_cohort=study_cohort,
+        enrollment_a=enrollment_a,
     )
 
 

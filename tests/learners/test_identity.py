@@ -105,7 +105,12 @@ def test_each_school_sees_the_enrollments_it_made_and_only_those(world, enrolled
     assert seen_by("staff_a") == {"party-affairs-staff"}
     assert seen_by("staff_b") == {"activists"}
     assert seen_by("prov_bj") == {"party-affairs-staff"}
-    assert seen_by("learner_a") == set()
+    # learner_a is not the shared person: she sees only her own place (the world's study cohort)
+    assert set(
+        access.scope(world.users["learner_a"], Enrollment.objects.all()).values_list(
+            "pk", flat=True
+        )
+    ) == {world.enrollment_a.pk}
     assert seen_by("admin") == {"party-affairs-staff", "activists"}
     learner = Learner.objects.get(id_hash=pii.keyed_hash(id_number(SHARED)))
     for role in ("staff_a", "staff_b", "prov_bj"):

@@ -87,7 +87,7 @@ def test_a_line_too_big_for_the_places_left_is_refused_and_nothing_changes(world
         cohort_place_line(cohort=world.cohort, line=receipt.lines.get(), by=world.users["coord_ug"])
 
     assert error.value.message == str(ERROR_OVER_CAPACITY % {"left": 2, "needed": 3})
-    assert not Enrollment.objects.exists()
+    assert not Enrollment.objects.filter(cohort=world.cohort).exists()
     assert not Learner.objects.exists()
     receipt.refresh_from_db()
     assert receipt.status == ReceiptStatus.APPROVED
@@ -102,7 +102,7 @@ def test_a_line_is_placed_once(world):
         cohort_place_line(
             cohort=CohortFactory(program=line.program), line=line, by=world.users["coord_ug"]
         )
-    assert Enrollment.objects.count() == 1
+    assert Enrollment.objects.filter(cohort=world.cohort).count() == 1
 
 
 def test_only_approved_receipts_of_the_same_program_are_placed(world):
@@ -117,14 +117,14 @@ def test_only_approved_receipts_of_the_same_program_are_placed(world):
             line=receipt.lines.get(),
             by=world.users["coord_ug"],
         )
-    assert not Enrollment.objects.exists()
+    assert not Enrollment.objects.filter(cohort=world.cohort).exists()
 
 
 def test_a_school_cannot_place_its_own_line(world):
     receipt = approved(world, people=1)
     with pytest.raises(ApplicationError):
         cohort_place_line(cohort=world.cohort, line=receipt.lines.get(), by=world.users["staff_a"])
-    assert not Enrollment.objects.exists()
+    assert not Enrollment.objects.filter(cohort=world.cohort).exists()
 
 
 def test_placing_costs_the_same_queries_for_3_or_30_people(world):

@@ -63,6 +63,14 @@ def cohort_pk(world):
     return world.cohort.pk
 
 
+def enrollment_a_pk(world):
+    return world.enrollment_a.pk
+
+
+def study_cohort_pk(world):
+    return world.study_cohort.pk
+
+
 ACADEMY_ONLY = signed_in(DENY, coord_ug=OK, coord_voc=OK, admin=OK)
 FILERS = signed_in(DENY, staff_a=OK, staff_b=OK, prov_bj=OK)
 POST_ONLY = {**everyone(METHOD), "anonymous": LOGIN}
@@ -71,6 +79,9 @@ RECEIPT_A_OWNERS = signed_in(DENY, staff_a=OK, prov_bj=OK)
 API_POST_ONLY = {**everyone(METHOD), "anonymous": LOGIN, "learner_a": DENY}
 API_ACADEMY_POST_ONLY = signed_in(DENY, coord_ug=METHOD, coord_voc=METHOD, admin=METHOD)
 
+
+# learner_a's own study: only she reaches it; everybody else's "not found".
+LEARNER_A_ONLY = signed_in(DENY, learner_a=OK)
 
 ROUTES: dict[str, Route] = {
     "portal:home": Route(everyone(OK)),
@@ -131,6 +142,13 @@ ROUTES: dict[str, Route] = {
     "api:cohort-place": Route(API_ACADEMY_POST_ONLY, {"pk": cohort_pk}),
     "api-schema": Route(everyone(OK)),
     "api-docs": Route(everyone(OK)),
+    # ---- study (learners) ----
+    "learners:my-study": Route(signed_in(DENY, learner_a=OK)),
+    "learners:enrollment-detail": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk}),
+    # ---- lessons ----
+    # ---- exam ----
+    # ---- discussion and essays ----
+    # ---- simulation and live sessions ----
 }
 
 
