@@ -1,16 +1,36 @@
 from django.contrib import admin
 
-from learners.models import Enrollment, Learner
+from learners.models import Enrollment, Essay, Learner, Post
 from portal.admin_site import AccessModelAdmin
 
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(AccessModelAdmin):
-    list_display = ("learner", "cohort", "institution", "created_at")
-    list_filter = ("cohort__program",)
+    """Places are given by the placement service and completed by the completion service: the
+    admin shows them, it never writes a status or hours."""
+
+    list_display = (
+        "learner",
+        "cohort",
+        "institution",
+        "status",
+        "hours_earned",
+        "theory_hours_earned",
+        "completed_at",
+    )
+    list_filter = ("status", "cohort__program")
     search_fields = ("learner__full_name", "learner__username", "cohort__name")
     list_select_related = ("learner", "cohort__program", "institution")
-    readonly_fields = ("learner", "cohort", "institution")
+    fields = (
+        "learner",
+        "cohort",
+        "institution",
+        "status",
+        "completed_at",
+        "hours_earned",
+        "theory_hours_earned",
+    )
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False  # places are given by the enrollment service, which checks capacity
@@ -29,3 +49,49 @@ class LearnerAdmin(AccessModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Post)
+class PostAdmin(AccessModelAdmin):
+    """Discussion posts, to find one: moderation (hide, unhide, with a reason) is done on the
+    cohort's topic page through ``learners.services.discussion``, never here."""
+
+    list_display = ("__str__", "topic", "author", "is_hidden", "created_at")
+    list_filter = ("is_hidden", "topic__cohort__program")
+    search_fields = ("body", "author__full_name", "author__username", "topic__title")
+    list_select_related = ("topic", "author")
+    fields = (
+        "topic",
+        "author",
+        "enrollment",
+        "parent",
+        "body",
+        "is_hidden",
+        "hidden_reason",
+        "hidden_by",
+        "created_at",
+    )
+    readonly_fields = fields
+
+
+@admin.register(Essay)
+class EssayAdmin(AccessModelAdmin):
+    """Reflection essays, to find one: grading is done on the essay queue through
+    ``learners.services.essays``, never here."""
+
+    list_display = ("title", "enrollment", "status", "revision", "submitted_at", "reviewed_by")
+    list_filter = ("status", "enrollment__cohort__program")
+    search_fields = ("title", "enrollment__learner__full_name", "enrollment__learner__username")
+    list_select_related = ("enrollment__learner", "enrollment__cohort__program", "reviewed_by")
+    fields = (
+        "enrollment",
+        "title",
+        "body",
+        "status",
+        "revision",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "comment",
+    )
+    readonly_fields = fields

@@ -11,6 +11,8 @@ def navigation(request):
     items = [(_("培训项目"), reverse("courses:catalog"))]
     if user is not None and user.is_authenticated:
         items.append((_("工作台"), reverse("portal:dashboard")))
+        if access.has_role(user, Role.LEARNER):
+            items.append((_("我的学习"), reverse("learners:my-study")))
         if access.has_role(
             user, Role.INSTITUTION_STAFF, Role.PROVINCIAL_COORDINATOR, Role.ACADEMY_COORDINATOR
         ) or access.is_admin(user):
@@ -19,6 +21,7 @@ def navigation(request):
             items.append((label, reverse("enrollment:institution-list")))
         if access.is_academy(user):
             items.append((_("期次"), reverse("courses:cohort-list")))
+            items.append((_("心得批阅"), reverse("learners:essay-queue")))
         if access.can_use_admin(user):
             items.append((_("管理后台"), reverse("admin:index")))
     items.append((_("接口文档"), reverse("api-docs")))

@@ -1,6 +1,9 @@
 """When an enrollment is complete: once, when every required part is met within the cohort's
 dates, with the hours it earned fixed on it."""
 
+import datetime
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +25,17 @@ def require_study_open(enrollment: Enrollment) -> None:
         )
 
 
+def completion_open(enrollment: Enrollment) -> bool:
+    """Whether the enrollment may still complete: from the cohort's start until a grading grace
+    after its end. Learners earn nothing after the end (every study service refuses it), but work
+    handed in on time — an essay, a live session's attendance — may be judged by a coordinator in
+    the days after, and then completes the place it belongs to."""
+    today = timezone.localdate()
+    cohort = enrollment.cohort
+    grace = datetime.timedelta(days=settings.COMPLETION_GRACE_DAYS)
+    return cohort.start_date <= today <= cohort.end_date + grace
+
+
 def enrollment_complete_if_met(*, enrollment_id: int) -> bool:
     """Complete the enrollment if every requirement is now met; True when this call completed it.
 
@@ -31,11 +45,11 @@ def enrollment_complete_if_met(*, enrollment_id: int) -> bool:
     """
     with transaction.atomic():
         enrollment = (
-            Enrollment.objects.select_for_update()
+            Enrollment.objects.select_for_update(of=("self",))
             .select_related("cohort__program")
             .get(pk=enrollment_id)
         )
-        if enrollment.status == EnrollmentStatus.COMPLETED or not study_open(enrollment):
+        if enrollment.status == EnrollmentStatus.COMPLETED or not completion_open(enrollment):
             return False
         progress = enrollment_progress(enrollment)
         if not progress.met:

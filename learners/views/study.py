@@ -1,14 +1,29 @@
-"""My study (我的学习): the learner's places, each part's progress, and what is left."""
+"""My study (我的学习): the learner's places, each part's progress, and what is left; and the
+satisfaction survey at the end of a cohort."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from learners.models import Enrollment
-from learners.selectors import enrollment_progress, learner_enrollments, own_enrollment, study_open
+from learners.forms import EvaluationForm
+from learners.models import Enrollment, Evaluation
+from learners.selectors import (
+    enrollment_progress,
+    learner_enrollments,
+    may_evaluate,
+    own_enrollment,
+    places_progress,
+    study_open,
+)
+from learners.services.evaluation import evaluation_submit
 from portal import access
+from portal.errors import ApplicationError
+from portal.forms import show_error
 from portal.models import Role
 
 
@@ -16,11 +31,13 @@ from portal.models import Role
 def my_study(request):
     if not access.has_role(request.user, Role.LEARNER):
         raise PermissionDenied
+    today = timezone.localdate()
+    enrollments = list(learner_enrollments(learner=request.user).order_by("-cohort__start_date"))
     places = [
-        (enrollment, enrollment_progress(enrollment))
-        for enrollment in learner_enrollments(learner=request.user).order_by("-cohort__start_date")
+        (progress.enrollment, progress, (progress.enrollment.cohort.end_date - today).days)
+        for progress in places_progress(enrollments)
     ]
-    return render(request, "learners/my_study.html", {"places": places})
+    return render(request, "learners/my_study.html", {"places": places, "today": today})
 
 
 def enrollment_or_404(request, pk: int) -> Enrollment:
@@ -41,11 +58,45 @@ def enrollment_detail(request, pk: int):
             "enrollment": enrollment,
             "progress": enrollment_progress(enrollment),
             "open": study_open(enrollment),
+            "today": timezone.localdate(),
+            "may_evaluate": may_evaluate(enrollment),
+            "evaluated": Evaluation.objects.filter(enrollment=enrollment).exists(),
+            "has_live": enrollment.cohort.live_sessions.exists(),
         },
+    )
+
+
+@login_required
+def evaluation(request, pk: int):
+    enrollment = enrollment_or_404(request, pk)
+    if not may_evaluate(enrollment):
+        messages.info(request, _("结业后或期次结束后才能填写满意度测评。"))
+        return redirect("learners:enrollment-detail", pk=pk)
+    if Evaluation.objects.filter(enrollment=enrollment).exists():
+        messages.info(request, _("您已提交过本期次的满意度测评。"))
+        return redirect("learners:enrollment-detail", pk=pk)
+    lessons = list(enrollment.cohort.program.lessons.all())
+    form = EvaluationForm(request.POST or None, lessons=lessons)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation_submit(
+                enrollment=enrollment,
+                ratings=form.ratings(),
+                lesson_ratings=form.lesson_ratings(),
+                comment=form.cleaned_data["comment"],
+            )
+        except ApplicationError as error:
+            show_error(form, error)
+        else:
+            messages.success(request, _("感谢您完成满意度测评。"))
+            return redirect("learners:enrollment-detail", pk=pk)
+    return render(
+        request, "learners/evaluation_form.html", {"enrollment": enrollment, "form": form}
     )
 
 
 urlpatterns = [
     path("study/", my_study, name="my-study"),
     path("study/<int:pk>/", enrollment_detail, name="enrollment-detail"),
+    path("study/<int:pk>/evaluation/", evaluation, name="evaluation"),
 ]
