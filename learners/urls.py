@@ -1,9 +1,16 @@
 """Study: each part's module keeps its own routes; they all live under the ``learners`` namespace."""
 
-from learners.views import study
+from learners.views import cohorts, discussion, essays, exams, lessons, live, simulation, study
 
 app_name = "learners"
 
 urlpatterns = [
     *study.urlpatterns,
+    *lessons.urlpatterns,
+    *discussion.urlpatterns,
+    *essays.urlpatterns,
+    *exams.urlpatterns,
+    *cohorts.urlpatterns,
+    *simulation.urlpatterns,
+    *live.urlpatterns,
 ]

@@ -293,6 +293,7 @@ def _register_learning() -> None:
     content = Rule(
         visible=_everyone, actions={ADD: is_academy, CHANGE: is_academy, DELETE: is_academy}
     )
+    model: type[Model]
     for model in (Lesson, HourBand):
         register(model, content)
     # The bank's answers and a decision's right option are the academy's: learners meet them only
@@ -317,8 +318,9 @@ def _register_learning() -> None:
     # A learner's own writing and answers: herself and the academy.
     for model in (Essay, ExamAttempt, Evaluation):
         register(model, Rule(visible=_learner_and_academy_rows("enrollment"), actions={}))
-    for model, prefix in (
-        (AttemptAnswer, "attempt__enrollment"),
-        (LessonRating, "evaluation__enrollment"),
-    ):
-        register(model, Rule(visible=_learner_and_academy_rows(prefix), actions={}))
+    register(
+        AttemptAnswer, Rule(visible=_learner_and_academy_rows("attempt__enrollment"), actions={})
+    )
+    register(
+        LessonRating, Rule(visible=_learner_and_academy_rows("evaluation__enrollment"), actions={})
+    )

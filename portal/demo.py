@@ -104,10 +104,27 @@ def demo_load() -> list[DemoLogin]:
         for name, desk in [("coord-ug", Desk.UNDERGRADUATE), ("coord-voc", Desk.VOCATIONAL)]
     }
     cohort = _demo_scheduled_receipt(institutions["4111099001"], coordinators[Desk.UNDERGRADUATE])
+    _demo_study(cohort)
     _demo_receipt(institutions["4132099002"], people=3, area="320102", submit=True)
     _demo_receipt(institutions["4132099001"], people=0, area="320104", submit=False)
     logins.append(DemoLogin("learner-1", f"学员（{institutions['4111099001'].name}，{cohort}）"))
     return logins
+
+
+def _demo_study(cohort: Cohort) -> None:
+    """What the demo program is studied through, and how far the demo learners have got.
+
+    (Imported here: the study demos reuse this module's people.)"""
+    from portal.demo_discussion import load_discussion_demo
+    from portal.demo_exam import load_exam_demo
+    from portal.demo_lessons import load_lessons_demo
+    from portal.demo_simulation import load_live_demo, load_simulation_demo
+
+    load_lessons_demo(cohort.program)
+    load_exam_demo(cohort.program)
+    load_discussion_demo(cohort)
+    load_live_demo(cohort)
+    load_simulation_demo()
 
 
 DEMO_DEPARTMENT = "党委组织部（演示数据）"

@@ -123,6 +123,7 @@ class QuestionFactory(DjangoModelFactory):
 
     class Meta:
         model = Question
+        skip_postgeneration_save = True  # the hook writes Choice rows, not the question
 
     program = factory.LazyFunction(lambda: Program.objects.get(code="party-affairs-staff"))
     kind = QuestionKind.SINGLE

@@ -143,6 +143,8 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# The largest lesson video the academy may upload (bytes); uploads stream to disk, never memory.
+LESSON_VIDEO_MAX_BYTES = env.int("LESSON_VIDEO_MAX_BYTES", default=2 * 1024**3)
 
 
 def email_mailers(email: dict) -> dict:
@@ -285,3 +287,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Days after a cohort's end in which a coordinator's judgement of work handed in on time (an essay,
+# live attendance) may still complete an enrollment. Learners themselves earn nothing after the end.
+COMPLETION_GRACE_DAYS = env.int("COMPLETION_GRACE_DAYS", default=30)

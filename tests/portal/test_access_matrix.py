@@ -15,9 +15,9 @@ from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import TokenProxy
 
-from courses.models import Cohort, Program, SimulationStage
+from courses.models import Cohort, LiveSession, Program, Question, SimulationStage, SimulationStep
 from enrollment.models import Institution, Province, Receipt
-from learners.models import Enrollment, Learner
+from learners.models import Enrollment, Essay, Learner, Post
 from portal.models import AuditEvent, User
 from tests.conftest import ROLES
 
@@ -71,6 +71,32 @@ def study_cohort_pk(world):
     return world.study_cohort.pk
 
 
+def program_pk(world):
+    return world.study_cohort.program_id
+
+
+def closed_attempt_a_pk(world):
+    """A handed-in exam attempt of learner_a (made once per test)."""
+    from django.utils import timezone
+
+    from learners.models import ExamAttempt
+
+    now = timezone.now()
+    attempt, _ = ExamAttempt.objects.get_or_create(
+        enrollment=world.enrollment_a,
+        number=1,
+        defaults={"started_at": now, "deadline": now, "submitted_at": now, "score": 0},
+    )
+    return attempt.pk
+
+
+def lesson_pk(world):
+    """A lesson of learner_a's program (made once per test, with a stand-in file)."""
+    from tests.factories import LessonFactory
+
+    return LessonFactory(program=world.study_cohort.program).pk
+
+
 ACADEMY_ONLY = signed_in(DENY, coord_ug=OK, coord_voc=OK, admin=OK)
 FILERS = signed_in(DENY, staff_a=OK, staff_b=OK, prov_bj=OK)
 POST_ONLY = {**everyone(METHOD), "anonymous": LOGIN}
@@ -82,6 +108,48 @@ API_ACADEMY_POST_ONLY = signed_in(DENY, coord_ug=METHOD, coord_voc=METHOD, admin
 
 # learner_a's own study: only she reaches it; everybody else's "not found".
 LEARNER_A_ONLY = signed_in(DENY, learner_a=OK)
+
+
+def study_topic_pk(world):
+    """A discussion topic of learner_a's cohort (discussion and essays)."""
+    from tests.factories import DiscussionTopicFactory
+
+    return DiscussionTopicFactory(cohort=world.study_cohort).pk
+
+
+def submitted_essay_pk(world):
+    """learner_a's essay, submitted and waiting for grading (discussion and essays)."""
+    from django.utils import timezone
+
+    from learners.models import Essay, EssayStatus
+
+    return Essay.objects.create(
+        enrollment=world.enrollment_a,
+        title="学习心得",
+        body="正文" * 200,
+        status=EssayStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+        revision=1,
+    ).pk
+
+
+def simulation_enrollment_a_pk(world):
+    """learner_a's place in a cohort of the simulation program (simulation and live sessions)."""
+    from courses.services import catalog_load
+    from tests.factories import CohortFactory, EnrollmentFactory
+
+    catalog_load()
+    cohort = CohortFactory(program=Program.objects.get(code="development-workflow-simulation"))
+    learner = world.users["learner_a"]
+    return EnrollmentFactory(cohort=cohort, learner=learner, institution=world.school_a).pk
+
+
+def live_session_pk(world):
+    """A live session of learner_a's cohort that has started (simulation and live sessions)."""
+    from tests.factories import LiveSessionFactory
+
+    return LiveSessionFactory(cohort=world.study_cohort).pk
+
 
 ROUTES: dict[str, Route] = {
     "portal:home": Route(everyone(OK)),
@@ -145,10 +213,46 @@ ROUTES: dict[str, Route] = {
     # ---- study (learners) ----
     "learners:my-study": Route(signed_in(DENY, learner_a=OK)),
     "learners:enrollment-detail": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk}),
+    # The survey opens at the end: learner_a, still studying, is sent back to her study page.
+    "learners:evaluation": Route(signed_in(DENY, learner_a=REDIRECT), {"pk": enrollment_a_pk}),
+    "learners:cohort-progress": Route(ACADEMY_ONLY, {"pk": study_cohort_pk}),
+    "learners:cohort-evaluation": Route(ACADEMY_ONLY, {"pk": study_cohort_pk}),
+    "learners:program-evaluation": Route(ACADEMY_ONLY, {"pk": program_pk}),
     # ---- lessons ----
+    "learners:lessons": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk}),
+    "learners:lesson": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk, "lesson": lesson_pk}),
+    "learners:lesson-video": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk, "lesson": lesson_pk}),
+    "learners:lesson-heartbeat": Route(POST_ONLY, {"pk": enrollment_a_pk, "lesson": lesson_pk}),
+    # The academy previews a lesson's video; learners watch through their place's route.
+    "learners:lesson-preview": Route(ACADEMY_ONLY, {"lesson": lesson_pk}),
     # ---- exam ----
+    "learners:exam": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk}),
+    # A closed attempt's paper sends her on to its result.
+    "learners:exam-attempt": Route(
+        signed_in(DENY, learner_a=REDIRECT), {"pk": enrollment_a_pk, "attempt": closed_attempt_a_pk}
+    ),
+    "learners:exam-result": Route(
+        LEARNER_A_ONLY, {"pk": enrollment_a_pk, "attempt": closed_attempt_a_pk}
+    ),
+    "learners:cohort-exam": Route(ACADEMY_ONLY, {"pk": study_cohort_pk}),
     # ---- discussion and essays ----
+    "learners:discussion": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk}),
+    "learners:topic": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk, "topic": study_topic_pk}),
+    "learners:cohort-discussion": Route(ACADEMY_ONLY, {"pk": study_cohort_pk}),
+    "learners:cohort-topic": Route(ACADEMY_ONLY, {"pk": study_cohort_pk, "topic": study_topic_pk}),
+    "learners:essay": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk}),
+    "learners:essay-queue": Route(ACADEMY_ONLY),
+    "learners:essay-review": Route(ACADEMY_ONLY, {"pk": submitted_essay_pk}),
     # ---- simulation and live sessions ----
+    "learners:simulation": Route(LEARNER_A_ONLY, {"pk": simulation_enrollment_a_pk}),
+    "learners:simulation-step": Route(
+        LEARNER_A_ONLY, {"pk": simulation_enrollment_a_pk, "number": 1}
+    ),
+    "learners:live": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk}),
+    "learners:cohort-live": Route(ACADEMY_ONLY, {"pk": study_cohort_pk}),
+    "learners:cohort-live-session": Route(
+        ACADEMY_ONLY, {"pk": study_cohort_pk, "session": live_session_pk}
+    ),
 }
 
 
@@ -216,7 +320,10 @@ def test_route_access(world, client_for, route_name, role):
 ACADEMY = {"coord_ug", "coord_voc", "admin"}
 SUPERUSER = {"admin"}
 ADMIN_VIEWERS = {
+    SimulationStep: ACADEMY,
+    LiveSession: ACADEMY,
     Program: ACADEMY,
+    Question: ACADEMY,
     SimulationStage: ACADEMY,
     Province: ACADEMY,
     Institution: ACADEMY,
@@ -225,6 +332,8 @@ ADMIN_VIEWERS = {
     AuditEvent: ACADEMY,
     Receipt: ACADEMY,
     Learner: ACADEMY,
+    Post: ACADEMY,
+    Essay: ACADEMY,
     User: SUPERUSER,
     Group: SUPERUSER,
     TokenProxy: SUPERUSER,

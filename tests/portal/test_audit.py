@@ -42,8 +42,12 @@ def test_a_program_edited_in_the_admin_is_audited(client_for, world):
     coordinator = world.users["coord_ug"]
     program = Program.objects.get(code="activists")
     url = f"/admin/courses/program/{program.pk}/change/"
-    form = client_for(coordinator).get(url).context["adminform"].form
+    page = client_for(coordinator).get(url).context
+    form = page["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None}
+    for inline in page["inline_admin_formsets"]:  # the program's lessons and hour bands, unchanged
+        management = inline.formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
     data.update(default_hours="32", fee_amount="200")
 
     response = client_for(coordinator).post(url, data)
