@@ -92,8 +92,13 @@ class EnrollmentSerializer(serializers.Serializer):
     username = serializers.CharField(source="learner.username")
     name = serializers.CharField(source="learner.full_name")
     institution = serializers.CharField(source="institution.name")
-    id_number = serializers.CharField(source="learner.learner.id_masked", default="")
+    id_number = serializers.SerializerMethodField(help_text="masked resident ID number")
     enrolled_at = serializers.DateTimeField(source="created_at")
+
+    def get_id_number(self, enrollment) -> str:
+        """Masked; empty for an account without a person's record (one made by an administrator)."""
+        record = getattr(enrollment.learner, "learner", None)
+        return record.id_masked if record is not None else ""
 
 
 class CohortViewSet(

@@ -73,3 +73,15 @@ def test_end_before_start_is_refused():
 )
 def test_add_months_clamps_to_the_months_end(day, months, expected):
     assert add_months(day, months) == expected
+
+
+def test_a_cohorts_enrollments_show_an_empty_id_for_an_account_without_a_persons_record(
+    world, client_for
+):
+    # learner_a's account was made without a person's record (no roster behind it)
+    response = client_for(world.users["coord_ug"]).get(
+        f"/api/v1/cohorts/{world.study_cohort.pk}/enrollments/"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["results"][0]["id_number"] == ""
