@@ -5,6 +5,7 @@ Every account's password is DEMO_PASSWORD; it is for trying the portal on one's 
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -125,6 +126,69 @@ def _demo_study(cohort: Cohort) -> None:
     load_discussion_demo(cohort)
     load_live_demo(cohort)
     load_simulation_demo()
+    program = cohort.program
+    if not program.activity_hours:  # the discussion, essay and exam earn hours of their own
+        program.activity_hours = Decimal("4.0")
+        program.activity_hours_theory = True
+        program.save(update_fields=["activity_hours", "activity_hours_theory", "updated_at"])
+    _demo_finished_learner(cohort, "learner-3")
+
+
+def _demo_finished_learner(cohort: Cohort, username: str) -> None:
+    """One demo learner has done everything: her place is complete and she filled in the survey,
+    so the coordinator's progress and survey pages have something to show. Her study is written
+    as it would stand (the services that record it are tested elsewhere); completion itself and the
+    survey go through their services."""
+    from learners.models import (
+        Enrollment,
+        EnrollmentStatus,
+        ExamAttempt,
+        LessonProgress,
+        Post,
+    )
+    from learners.services.completion import enrollment_complete_if_met
+    from learners.services.evaluation import evaluation_submit
+
+    enrollment = Enrollment.objects.get(cohort=cohort, learner__username=username)
+    if enrollment.status == EnrollmentStatus.COMPLETED:
+        return
+    now = timezone.now()
+    for lesson in cohort.program.lessons.all():
+        LessonProgress.objects.update_or_create(
+            enrollment=enrollment,
+            lesson=lesson,
+            defaults={
+                "watched_seconds": lesson.duration_seconds,
+                "position_seconds": lesson.duration_seconds,
+                "completed_at": now,
+            },
+        )
+    topic = cohort.topics.first()
+    for n in range(cohort.program.min_posts - enrollment.posts.filter(is_hidden=False).count()):
+        Post.objects.create(
+            topic=topic,
+            author=enrollment.learner,
+            enrollment=enrollment,
+            body=f"结合学院实际，第{n + 1}点体会：把发展党员工作的每个环节做细做实。",
+        )
+    if not enrollment.attempts.filter(passed=True).exists():
+        ExamAttempt.objects.create(
+            enrollment=enrollment,
+            number=enrollment.attempts.count() + 1,
+            started_at=now - timedelta(minutes=15),
+            deadline=now + timedelta(minutes=5),
+            submitted_at=now - timedelta(minutes=1),
+            score=90,
+            passed=True,
+        )
+    if enrollment_complete_if_met(enrollment_id=enrollment.pk):
+        enrollment.refresh_from_db()
+        evaluation_submit(
+            enrollment=enrollment,
+            ratings={"overall": 5, "content": 5, "organisation": 4, "platform": 4},
+            lesson_ratings={lesson.pk: 5 for lesson in cohort.program.lessons.all()},
+            comment="课程贴近高校党务工作实际，案例很有帮助；希望增加直播答疑的场次。",
+        )
 
 
 DEMO_DEPARTMENT = "党委组织部（演示数据）"
