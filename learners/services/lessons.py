@@ -18,7 +18,8 @@ lesson page (``RULES``):
 4. Nothing is credited outside the cohort's dates.
 
 The common path costs three queries: the progress row (with its enrollment, cohort, program and
-lesson, read by the view), the conditional UPDATE of the clock, and one UPDATE of the progress.
+lesson, read by the view), the conditional UPDATE of the clock, and one UPDATE of the progress —
+two on PostgreSQL, where both writes are one statement (``_claim_and_record_sql``).
 """
 
 import functools
@@ -227,28 +228,78 @@ def _record_progress(progress_id: int, previous_beat: datetime | None, changes: 
         return cursor.rowcount
 
 
+@functools.cache
+def _claim_and_record_sql() -> str:
+    """PostgreSQL: the claim and the progress UPDATE in one statement, sent with the setting in one
+    round trip; the progress is written only if the claim held. A query string of several
+    statements runs as one (implicit) transaction, which the SET LOCAL applies to."""
+    qn = connection.ops.quote_name
+    learner, progress = qn(Learner._meta.db_table), qn(LessonProgress._meta.db_table)
+    return (
+        "SET LOCAL synchronous_commit TO OFF; "  # noqa: S608 - table names only, values are bound
+        f"WITH claim AS (UPDATE {learner} SET study_tab = %s, study_beat_at = %s"
+        " WHERE user_id = %s AND (study_tab = %s OR study_beat_at < %s OR study_beat_at IS NULL)"
+        " RETURNING 1),"
+        f" recorded AS (UPDATE {progress} SET watched_seconds = %s, position_seconds = %s,"
+        " tab = %s, beat_at = %s WHERE id = %s AND beat_at IS NOT DISTINCT FROM %s"
+        " AND EXISTS (SELECT 1 FROM claim) RETURNING 1)"
+        " SELECT (SELECT count(*) FROM claim), (SELECT count(*) FROM recorded)"
+    )
+
+
+def _claim_and_record(
+    *, state: BeatState, tab: str, now: datetime, changes: dict
+) -> tuple[bool, int]:
+    """(the window counts, rows recorded): one round trip on PostgreSQL."""
+    adapt = connection.ops.adapt_datetimefield_value
+    values = [
+        tab,
+        adapt(now),
+        state.learner_id,
+        tab,
+        adapt(now - WINDOW),
+        changes["watched_seconds"],
+        changes["position_seconds"],
+        changes["tab"],
+        adapt(changes["beat_at"]),
+        state.progress_id,
+        adapt(state.beat_at) if state.beat_at is not None else None,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_claim_and_record_sql(), values)
+        cursor.nextset()  # past the SET, to the counts
+        claimed, recorded = cursor.fetchone()
+    return claimed == 1, recorded
+
+
 def _record(state: BeatState, tab: str, position: float, now: datetime | None) -> Beat:
-    # One transaction for the beat's two writes. On PostgreSQL its commit does not wait for the
-    # log to reach the disk: a crash may lose the last fraction of a second of beats (the learner
+    # A beat's two writes are one transaction. On PostgreSQL its commit does not wait for the log
+    # to reach the disk: a crash may lose the last fraction of a second of beats (the learner
     # re-earns those seconds), never corrupt anything, and every other write keeps waiting.
-    with transaction.atomic(savepoint=False):
-        return _record_in_transaction(state, tab, position, now or timezone.now())
+    now = now or timezone.now()
+    plan = _plan(state, tab, position, now)
+    if plan.completes or connection.vendor != "postgresql":
+        with transaction.atomic(savepoint=False):
+            return _record_in_transaction(state, tab, now, plan)
+    counting, recorded = _claim_and_record(state=state, tab=tab, now=now, changes=plan.changes)
+    if not counting:
+        return _other_window(state)
+    return _beat(state, plan, recorded=bool(recorded), completed_at=state.completed_at)
 
 
-def _record_in_transaction(state: BeatState, tab: str, position: float, now: datetime) -> Beat:
+@dataclass(frozen=True)
+class _Plan:
+    """What a beat would write if its window counts."""
+
+    watched: int
+    message: str
+    changes: dict
+    completes: bool
+
+
+def _plan(state: BeatState, tab: str, position: float, now: datetime) -> _Plan:
     duration = state.duration_seconds
     threshold = completion_threshold(duration, state.completion_percent)
-
-    counting = _claim_window(learner_id=state.learner_id, tab=tab, now=now)
-    if not counting:  # the progress is left as it is, so the counting window's stretch goes on
-        return Beat(
-            watched_seconds=state.watched_seconds,
-            duration=duration,
-            completed=state.completed_at is not None,
-            counting=False,
-            message=str(MESSAGE_OTHER_WINDOW),
-        )
-
     watched = state.watched_seconds
     p0, p1 = state.position_seconds, position
     message = ""
@@ -264,36 +315,60 @@ def _record_in_transaction(state: BeatState, tab: str, position: float, now: dat
             watched = max(watched, min(round(p1), duration))
     elif p1 > watched + SLACK:
         message = str(MESSAGE_SKIPPED % {"at": clock(watched)})
+    return _Plan(
+        watched=watched,
+        message=message,
+        changes={
+            "watched_seconds": watched,
+            "position_seconds": min(round(p1), duration + int(POSITION_OVERRUN)),
+            "tab": tab,
+            "beat_at": now,
+        },
+        completes=state.completed_at is None and duration > 0 and watched >= threshold,
+    )
 
-    completed_at = state.completed_at
-    completes = completed_at is None and duration > 0 and watched >= threshold
-    changes = {
-        "watched_seconds": watched,
-        "position_seconds": min(round(p1), duration + int(POSITION_OVERRUN)),
-        "tab": tab,
-        "beat_at": now,
-    }
-    # The UPDATE holds only if no other beat of this row was recorded meanwhile (same beat_at):
-    # two beats racing never both add their stretch.
-    if completes:
-        with transaction.atomic():
-            same_row = LessonProgress.objects.filter(pk=state.progress_id, beat_at=previous_beat)
-            recorded = same_row.update(**changes, completed_at=now)
-            if recorded:
-                completed_at = now
-                enrollment_complete_if_met(enrollment_id=state.enrollment_id)
-    else:
-        recorded = _record_progress(state.progress_id, previous_beat, changes)
-    if not recorded:
-        watched = state.watched_seconds
+
+def _other_window(state: BeatState) -> Beat:
+    """The progress is left as it is, so the counting window's stretch goes on."""
+    return Beat(
+        watched_seconds=state.watched_seconds,
+        duration=state.duration_seconds,
+        completed=state.completed_at is not None,
+        counting=False,
+        message=str(MESSAGE_OTHER_WINDOW),
+    )
+
+
+def _beat(state: BeatState, plan: _Plan, *, recorded: bool, completed_at) -> Beat:
+    watched = plan.watched if recorded else state.watched_seconds
+    message = plan.message
     warning = bool(message)
     if completed_at is not None and not message:
         message = str(MESSAGE_COMPLETED)
     return Beat(
         watched_seconds=watched,
-        duration=duration,
+        duration=state.duration_seconds,
         completed=completed_at is not None,
         counting=True,
         message=message or str(MESSAGE_COUNTING),
         warning=warning,
     )
+
+
+def _record_in_transaction(state: BeatState, tab: str, now: datetime, plan: _Plan) -> Beat:
+    if not _claim_window(learner_id=state.learner_id, tab=tab, now=now):
+        return _other_window(state)
+    previous_beat = state.beat_at
+    completed_at = state.completed_at
+    # The UPDATE holds only if no other beat of this row was recorded meanwhile (same beat_at):
+    # two beats racing never both add their stretch.
+    if plan.completes:
+        with transaction.atomic():
+            same_row = LessonProgress.objects.filter(pk=state.progress_id, beat_at=previous_beat)
+            recorded = same_row.update(**plan.changes, completed_at=now)
+            if recorded:
+                completed_at = now
+                enrollment_complete_if_met(enrollment_id=state.enrollment_id)
+    else:
+        recorded = _record_progress(state.progress_id, previous_beat, plan.changes)
+    return _beat(state, plan, recorded=bool(recorded), completed_at=completed_at)
