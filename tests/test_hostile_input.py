@@ -273,3 +273,96 @@ def test_the_credentials_export_never_fails_on_stored_text(world, client_for):
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert sheet["A2"].value == "吴敏"
     assert exports.ILLEGAL_CHARACTERS_RE.search(sheet["D2"].value) is None
+
+
+# ---- study: the heartbeat, posts, essays and exam answers ----
+
+
+@pytest.fixture
+def study(world):
+    """learner_a's place, with a lesson, a topic, an essay required and an open exam attempt."""
+    from learners.services.exams import exam_start
+    from tests.factories import DiscussionTopicFactory, LessonFactory, QuestionFactory
+
+    program = world.study_cohort.program
+    program.require_essay = True
+    program.essay_min_chars = 50
+    program.require_exam = True
+    program.exam_question_count = 2
+    program.save()
+    for _ in range(2):
+        QuestionFactory(program=program)
+    return {
+        "enrollment": world.enrollment_a,
+        "lesson": LessonFactory(program=program, duration_seconds=600),
+        "topic": DiscussionTopicFactory(cohort=world.study_cohort),
+        "attempt": exam_start(enrollment=world.enrollment_a),
+    }
+
+
+@PROPERTY
+@given(payload=st.dictionaries(st.sampled_from(["tab", "position", "x"]), json_value))
+@example(payload={"tab": "tab-aaaaaaaa", "position": float("nan")})
+@example(payload={"tab": "tab-aaaaaaaa", "position": 10**30})
+def test_the_heartbeat_never_fails_on_any_json(world, client_for, study, payload):
+    import json
+
+    from learners.models import LessonProgress
+
+    url = reverse(
+        "learners:lesson-heartbeat",
+        kwargs={"pk": study["enrollment"].pk, "lesson": study["lesson"].pk},
+    )
+    response = client_for(world.users["learner_a"]).post(
+        url, data=json.dumps(payload), content_type="application/json"
+    )
+
+    assert response.status_code in (200, 400), response.content[:300]
+    assert response.json()["message"]
+    for progress in LessonProgress.objects.all():
+        assert 0 <= progress.watched_seconds <= study["lesson"].duration_seconds
+
+
+@PROPERTY
+@given(body=hostile_text, title=hostile_text)
+def test_posts_and_essays_are_saved_or_refused_with_a_sentence(world, study, body, title):
+    from learners.models import Essay, Post
+    from learners.services.discussion import post_create
+    from learners.services.essays import essay_save
+
+    learner = world.users["learner_a"]
+    for write in (
+        lambda: post_create(author=learner, topic=study["topic"], body=body),
+        lambda: essay_save(enrollment=study["enrollment"], title=title, body=body, submit=True),
+    ):
+        refusal = ""
+        try:
+            write()
+        except ApplicationError as error:
+            refusal = error.message or "(no sentence)"
+        assert refusal != "(no sentence)"
+    for post in Post.objects.all():
+        post.full_clean()  # what was saved keeps every rule
+    for essay in Essay.objects.all():
+        essay.full_clean()
+
+
+@PROPERTY
+@given(
+    values=st.lists(
+        st.one_of(hostile_text, any_number.map(str), st.just("")), min_size=1, max_size=4
+    )
+)
+def test_exam_answers_never_fail_on_any_form_value(world, client_for, study, values):
+    attempt = study["attempt"]
+    question_ids = list(attempt.answers.values_list("question_id", flat=True))
+    url = reverse(
+        "learners:exam-attempt", kwargs={"pk": study["enrollment"].pk, "attempt": attempt.pk}
+    )
+    form = {"autosave": "1", f"q{question_ids[0]}": values}
+
+    response = client_for(world.users["learner_a"]).post(url, form)
+
+    assert response.status_code < 500, response.content[:300]
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None  # an autosave never hands the paper in
