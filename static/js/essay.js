@@ -1,5 +1,6 @@
 // The essay editor: a live count of the characters that count (not spaces or line breaks), the
-// same count the server applies on submission, and a confirmation before submitting.
+// same count the server applies on submission, a confirmation before submitting, and a question
+// before leaving the page with writing not yet saved.
 (function () {
   "use strict";
 
@@ -24,11 +25,28 @@
 
   var form = document.getElementById("essay-form");
   if (form) {
+    // Leaving the page with unsaved writing asks first (the browser words the question).
+    var saved = new FormData(form);
+    var changed = function () {
+      var now = new FormData(form);
+      return ["title", "body"].some(function (name) {
+        return now.get(name) !== saved.get(name);
+      });
+    };
+    var leaving = function (event) {
+      if (changed()) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    };
+    window.addEventListener("beforeunload", leaving);
     form.addEventListener("submit", function (event) {
       var button = event.submitter;
       if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
         event.preventDefault();
+        return;
       }
+      window.removeEventListener("beforeunload", leaving);
     });
   }
 })();
