@@ -235,6 +235,14 @@ class QuestionAdmin(AccessModelAdmin):
     def short_text(self, obj):
         return str(obj)
 
+    def changelist_view(self, request, extra_context=None):
+        """The list filtered to one program offers the spreadsheet import of its bank."""
+        pk = request.GET.get("program__id__exact", "")
+        program = Program.objects.filter(pk=pk).first() if pk.isdigit() else None
+        return super().changelist_view(
+            request, {**(extra_context or {}), "import_program": program}
+        )
+
     def save_related(self, request, form, formsets, change):
         """The choices are saved; the whole question is judged again as stored, inside the
         admin's transaction, so that nothing breaking a rule is kept."""

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import Cohort, Program
 
@@ -22,3 +23,11 @@ class CohortForm(forms.ModelForm):
 
 class PlaceLineForm(forms.Form):
     line = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
+
+
+class QuestionImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("题库文件（.xlsx）"),
+        help_text=_("不超过 2 MB、2000 道题；请按模板填写，第一行为表头。"),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx"}),
+    )

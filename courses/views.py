@@ -2,12 +2,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courses.forms import CohortForm, PlaceLineForm
-from courses.models import Category, Cohort
+from courses.forms import CohortForm, PlaceLineForm, QuestionImportForm
+from courses.models import Category, Cohort, Program
 from courses.selectors import (
     cohort_list,
     placeable_line,
@@ -15,7 +16,12 @@ from courses.selectors import (
     program_list,
     simulation_stages,
 )
-from courses.services import cohort_create
+from courses.services import (
+    QUESTION_IMPORT_MAX_ROWS,
+    cohort_create,
+    question_bank_import,
+    question_template_xlsx,
+)
 from enrollment import exports
 from learners.services import cohort_place_line
 from portal import access
@@ -111,3 +117,58 @@ def cohort_place_view(request, pk: int):
 @login_required
 def cohort_export_view(request, pk: int):
     return exports.cohort_xlsx(_cohort_or_404(request, pk))
+
+
+# ---- question bank import ----
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def question_import_view(request, code: str):
+    """The academy imports a program's exam questions from a spreadsheet, all rows or none."""
+    _academy_only(request)
+    program = get_object_or_404(Program, code=code)
+    form = QuestionImportForm()
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        form = QuestionImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                result = question_bank_import(
+                    program=program, file=form.cleaned_data["file"], by=request.user
+                )
+            except ApplicationError as error:
+                form.add_error("file", error.message)
+            else:
+                if result.ok:
+                    messages.success(
+                        request,
+                        _("已导入 %(added)s 道试题；%(skipped)s 道题库中已有，已跳过。")
+                        % {"added": result.added, "skipped": result.skipped},
+                    )
+                    return redirect("courses:question-import", code=program.code)
+                errors = [str(error) for error in result.errors]
+        status = 400
+    return render(
+        request,
+        "courses/question_import.html",
+        {
+            "program": program,
+            "form": form,
+            "errors": errors,
+            "bank_size": program.questions.count(),
+            "max_rows": QUESTION_IMPORT_MAX_ROWS,
+        },
+        status=status,
+    )
+
+
+@login_required
+def question_template_view(request, code: str):
+    _academy_only(request)
+    program = get_object_or_404(Program, code=code)
+    response = HttpResponse(question_template_xlsx(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="question-bank-{program.code}.xlsx"'
+    return response

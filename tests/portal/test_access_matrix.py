@@ -196,6 +196,8 @@ ROUTES: dict[str, Route] = {
     "courses:cohort-detail": Route(ACADEMY_ONLY, {"pk": cohort_pk}),
     "courses:cohort-place": Route(POST_ONLY, {"pk": cohort_pk}),
     "courses:cohort-export": Route(ACADEMY_ONLY, {"pk": cohort_pk}),
+    "courses:question-import": Route(ACADEMY_ONLY, {"code": "party-affairs-staff"}),
+    "courses:question-template": Route(ACADEMY_ONLY, {"code": "party-affairs-staff"}),
     "api:receipt-list": Route(INSTITUTION_ROLES),
     "api:receipt-detail": Route(SCHOOL_A_SCOPE, {"pk": receipt_a_pk}),
     "api:receipt-roster": Route(SCHOOL_A_SCOPE, {"pk": receipt_a_pk}),
