@@ -208,3 +208,71 @@ def cohort_xlsx(cohort: Cohort) -> FileResponse:
         headers=headers,
         rows=rows(),
     )
+
+
+def transcript_xlsx(report) -> FileResponse:
+    """A person's training archive (``learners.hour_selectors.transcript``): her entries, then her
+    totals per year and for the plan period against her requirement."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("学时记录"))
+    sheet.append(
+        [
+            _cell(sheet, header)
+            for header in [
+                _("完成日期"),
+                _("培训项目"),
+                _("来源"),
+                _("学习平台或组织单位"),
+                _("学时"),
+                _("其中理论学时"),
+            ]
+        ]
+    )
+    for entry in report.entries:
+        sheet.append(
+            [
+                _cell(sheet, value)
+                for value in [
+                    entry.completed_on,
+                    entry.title,
+                    entry.get_source_display(),
+                    entry.platform,
+                    float(entry.hours),
+                    float(entry.theory_hours),
+                ]
+            ]
+        )
+    totals = workbook.create_sheet(_("学时汇总"))
+    totals.append(
+        [_cell(totals, h) for h in [_("年度"), _("学时"), _("理论学时"), _("脱产培训学时")]]
+    )
+    for year in report.years:
+        totals.append(
+            [
+                _cell(totals, value)
+                for value in [
+                    year.year,
+                    float(year.hours),
+                    float(year.theory_hours),
+                    float(year.off_job_hours),
+                ]
+            ]
+        )
+    start, end = report.period
+    totals.append([_cell(totals, f"{start}–{end}"), float(report.total), float(report.theory)])
+    totals.append(
+        [
+            _cell(totals, _("要求")),
+            float(report.required) if report.required is not None else None,
+            _cell(totals, report.standing_label),
+        ]
+    )
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
+    workbook.save(spool)
+    spool.seek(0)
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=f"transcript-{report.learner.pk}-{_stamp()}.xlsx",
+        content_type=XLSX,
+    )

@@ -1,10 +1,20 @@
+from decimal import Decimal
+
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import TimeStampedModel
-from portal.validators import between, multi_line_text, single_line_text
+from portal.validators import DateWithin, between, multi_line_text, single_line_text
+
+
+class HourCategory(models.TextChoices):
+    """Which national hour requirement applies to a person (DOMAIN.md, "Hour requirements")."""
+
+    MEMBER = "member", _("党员（5年不少于160学时）")
+    SECRETARY = "secretary", _("基层党组织书记（5年不少于280学时，每年脱产培训不少于40学时）")
+    NONE = "none", _("不作学时要求")
 
 
 class Learner(TimeStampedModel):
@@ -39,6 +49,20 @@ class Learner(TimeStampedModel):
     # or device earns nothing while this one beats.
     study_tab = models.CharField(_("计时窗口"), max_length=32, blank=True, editable=False)
     study_beat_at = models.DateTimeField(_("最近计时"), null=True, blank=True, editable=False)
+    # Her hour requirement: derived from the roster's post and party status when she is enrolled,
+    # until her school corrects it (``hour_category_corrected``); then the school's word stands.
+    hour_category = models.CharField(
+        _("学时要求类别"), max_length=16, choices=HourCategory.choices, default=HourCategory.NONE
+    )
+    hour_exempt = models.BooleanField(
+        _("免于学时要求"), default=False, help_text=_("年老体弱、行动不便等，不作硬性要求。")
+    )
+    hour_exempt_reason = models.CharField(
+        _("免除原因"), max_length=100, blank=True, validators=[single_line_text]
+    )
+    hour_category_corrected = models.BooleanField(
+        _("学时类别已由单位确认"), default=False, editable=False
+    )
 
     class Meta:
         verbose_name = _("学员")
@@ -469,3 +493,87 @@ class LessonRating(models.Model):
 
     def __str__(self):
         return f"{self.lesson_id}: {self.rating}"
+
+
+class HourSource(models.TextChoices):
+    PORTAL = "portal", _("本平台培训")
+    RECOGNISED = "recognised", _("其他平台互认")
+    OFF_JOB = "off_job", _("县级以上党委组织的脱产培训")
+
+
+class HourEntry(models.Model):
+    """One line of a person's training archive (电子培训档案): hours earned on a date, from this
+    portal (a completed enrollment, once), a recognised platform (学时互认) or off-job training.
+    Entries are never edited; a wrong one is removed and entered again."""
+
+    learner = models.ForeignKey(
+        Learner, verbose_name=_("学员"), on_delete=models.PROTECT, related_name="hour_entries"
+    )
+    source = models.CharField(_("来源"), max_length=16, choices=HourSource.choices)
+    enrollment = models.OneToOneField(
+        Enrollment,
+        verbose_name=_("选课记录"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hour_entry",
+        editable=False,
+    )
+    title = models.CharField(_("培训项目"), max_length=120, validators=[single_line_text])
+    platform = models.CharField(
+        _("学习平台或组织单位"), max_length=100, blank=True, validators=[single_line_text]
+    )
+    completed_on = models.DateField(
+        _("完成日期"), validators=[DateWithin(days_before=2000, days_after=0)]
+    )
+    hours = models.DecimalField(
+        _("学时"),
+        max_digits=5,
+        decimal_places=1,
+        validators=between(Decimal("0.1"), Decimal("500")),
+    )
+    theory_hours = models.DecimalField(
+        _("其中理论学时"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=between(Decimal("0"), Decimal("500")),
+    )
+    # The same record imported twice is one entry: a digest of who, what, when, how many, where.
+    record_key = models.CharField(
+        _("记录标识"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    recorded_by = models.ForeignKey(
+        "portal.User",
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("学时记录")
+        verbose_name_plural = _("学时记录")
+        ordering = ["learner", "completed_on", "id"]
+        indexes = [models.Index(fields=["learner", "completed_on"], name="hour_entry_by_person")]
+        constraints = [
+            models.CheckConstraint(
+                name="hour_entry_theory_within_hours",
+                condition=Q(theory_hours__gte=0, theory_hours__lte=models.F("hours"), hours__gt=0),
+                violation_error_message=_("学时须为正数，理论学时不能超过总学时。"),
+            ),
+            models.CheckConstraint(
+                name="hour_entry_portal_has_enrollment",
+                condition=Q(source=HourSource.PORTAL, enrollment__isnull=False)
+                | (~Q(source=HourSource.PORTAL) & Q(enrollment__isnull=True)),
+                violation_error_message=_(
+                    "本平台的学时记录对应一次结业，其他来源的记录不对应选课。"
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} {self.hours}"

@@ -1,6 +1,16 @@
 """Study: each part's module keeps its own routes; they all live under the ``learners`` namespace."""
 
-from learners.views import cohorts, discussion, essays, exams, lessons, live, simulation, study
+from learners.views import (
+    cohorts,
+    discussion,
+    essays,
+    exams,
+    hours,
+    lessons,
+    live,
+    simulation,
+    study,
+)
 
 app_name = "learners"
 
@@ -13,4 +23,5 @@ urlpatterns = [
     *cohorts.urlpatterns,
     *simulation.urlpatterns,
     *live.urlpatterns,
+    *hours.urlpatterns,
 ]

@@ -284,6 +284,7 @@ def _register_learning() -> None:
         Essay,
         Evaluation,
         ExamAttempt,
+        HourEntry,
         LessonProgress,
         LessonRating,
         Post,
@@ -324,3 +325,12 @@ def _register_learning() -> None:
     register(
         LessonRating, Rule(visible=_learner_and_academy_rows("evaluation__enrollment"), actions={})
     )
+    register(HourEntry, Rule(visible=_hour_entry_rows, actions={}))
+
+
+def _hour_entry_rows(user: AnyUser) -> Q | None:
+    """A person's training archive: herself, the school she belongs to today (and its province),
+    the academy desk of that school."""
+    if has_role(user, Role.LEARNER):
+        return Q(learner__user_id=user.pk)
+    return _institution_rows("learner__user__institution")(user)

@@ -291,3 +291,7 @@ LOGGING = {
 # Days after a cohort's end in which a coordinator's judgement of work handed in on time (an essay,
 # live attendance) may still complete an enrollment. Learners themselves earn nothing after the end.
 COMPLETION_GRACE_DAYS = env.int("COMPLETION_GRACE_DAYS", default=30)
+
+# The party-member education plan's period (002_…: 2024–2028) over which hours are counted.
+HOUR_PLAN_START_YEAR = env.int("HOUR_PLAN_START_YEAR", default=2024)
+HOUR_PLAN_END_YEAR = env.int("HOUR_PLAN_END_YEAR", default=2028)

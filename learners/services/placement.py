@@ -8,6 +8,7 @@ from courses.models import Cohort
 from enrollment.models import ReceiptLine, ReceiptStatus, RosterEntry
 from enrollment.services import receipt_mark_scheduled
 from learners.models import Enrollment, Learner
+from learners.services.hours import learners_categorised
 from portal import access, pii
 from portal.errors import PermissionRefused, StateConflict
 from portal.models import Role, User
@@ -104,6 +105,9 @@ def learners_for_roster(
         for learner, user in zip(created, users, strict=True):
             learner.user = user
             learners[learner.id_hash] = learner
+    learners_categorised(
+        [(learners[h], entry.post, entry.party_status) for h, entry in by_hash.items()]
+    )
     return learners
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learners.forms import EvaluationForm
-from learners.models import Enrollment, Evaluation
+from learners.models import Enrollment, Evaluation, Learner
 from learners.selectors import (
     enrollment_progress,
     learner_enrollments,
@@ -37,7 +37,15 @@ def my_study(request):
         (progress.enrollment, progress, (progress.enrollment.cohort.end_date - today).days)
         for progress in places_progress(enrollments)
     ]
-    return render(request, "learners/my_study.html", {"places": places, "today": today})
+    return render(
+        request,
+        "learners/my_study.html",
+        {
+            "places": places,
+            "today": today,
+            "has_record": Learner.objects.filter(user_id=request.user.pk).exists(),
+        },
+    )
 
 
 def enrollment_or_404(request, pk: int) -> Enrollment:

@@ -220,6 +220,10 @@ ROUTES: dict[str, Route] = {
     "learners:cohort-progress": Route(ACADEMY_ONLY, {"pk": study_cohort_pk}),
     "learners:cohort-evaluation": Route(ACADEMY_ONLY, {"pk": study_cohort_pk}),
     "learners:program-evaluation": Route(ACADEMY_ONLY, {"pk": program_pk}),
+    # A person's own archive; the world's learner_a account has no person record (no roster
+    # behind it), so she too finds none (tests/learners/test_hours.py shows her own).
+    "learners:transcript": Route(signed_in(DENY)),
+    "learners:transcript-xlsx": Route(signed_in(DENY)),
     # ---- lessons ----
     "learners:lessons": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk}),
     "learners:lesson": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk, "lesson": lesson_pk}),
