@@ -2,13 +2,15 @@
 against her requirement, downloadable as .xlsx."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
 
 from enrollment.exports import transcript_xlsx
 from learners.hour_selectors import transcript
 from learners.models import Learner
+from portal.pdf import render_pdf
 
 
 def _own_record(request) -> Learner:
@@ -19,12 +21,32 @@ def _own_record(request) -> Learner:
     return record
 
 
+def year_bars(report) -> list:
+    """Each year with its share of the best year, for the bars of the page and the PDF."""
+    peak = max([year.hours for year in report.years] + [1])
+    return [(year, round(100 * year.hours / peak)) for year in report.years]
+
+
 @login_required
 def transcript_view(request):
     report = transcript(_own_record(request))
-    peak = max([year.hours for year in report.years] + [1])
-    bars = [(year, round(100 * year.hours / peak)) for year in report.years]
-    return render(request, "learners/transcript.html", {"report": report, "bars": bars})
+    return render(
+        request, "learners/transcript.html", {"report": report, "bars": year_bars(report)}
+    )
+
+
+@login_required
+def transcript_pdf(request):
+    report = transcript(_own_record(request))
+    pdf = render_pdf(
+        "learners/transcript_pdf.html",
+        {"report": report, "bars": year_bars(report), "today": timezone.localdate()},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="transcript-{report.learner.pk}-{timezone.localdate():%Y%m%d}.pdf"'
+    )
+    return response
 
 
 @login_required
@@ -35,4 +57,5 @@ def transcript_export(request):
 urlpatterns = [
     path("study/hours/", transcript_view, name="transcript"),
     path("study/hours/transcript.xlsx", transcript_export, name="transcript-xlsx"),
+    path("study/hours/transcript.pdf", transcript_pdf, name="transcript-pdf"),
 ]

@@ -250,3 +250,85 @@ def test_the_transcript_costs_the_same_queries_for_1_or_40_entries(
         entry(person, timezone.localdate() - datetime.timedelta(days=n), "1")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/study/hours/").status_code == 200
+
+
+# ---- the transcript as a PDF ----
+
+
+def pdf_of(client, tmp_path):
+    from tests.conftest import require_tool
+
+    response = client.get("/study/hours/transcript.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    path = tmp_path / "transcript.pdf"
+    path.write_bytes(response.content)
+    import subprocess
+
+    text = subprocess.run(
+        [require_tool("pdftotext"), str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    fonts = subprocess.run(
+        [require_tool("pdffonts"), str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    return text, fonts
+
+
+def test_the_transcript_pdf_gives_back_her_name_program_and_totals_in_an_embedded_cjk_font(
+    world, person, client_for, tmp_path
+):
+    person.name = "𠮷䶮"  # rare characters (CJK Extension B and A) render as themselves
+    person.save(update_fields=["name"])
+    entry(person, timezone.localdate(), "12", "8")
+
+    text, fonts = pdf_of(client_for(world.users["learner_a"]), tmp_path)
+
+    assert "学时档案" in text
+    assert "𠮷䶮" in text
+    assert "网络专题培训" in text
+    assert "12.0" in text
+    assert person.id_masked in text
+    assert ID_NUMBER not in text
+    assert "CJK" in fonts
+    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # every font embedded
+
+
+def test_text_in_a_transcript_makes_the_renderer_fetch_nothing(world, person, tmp_path):
+    from portal.pdf import ProjectFilesFetcher, render_pdf
+
+    hostile = HourEntry.objects.create(
+        learner=person,
+        source=HourSource.RECOGNISED,
+        title='<img src="file:///etc/passwd"><link rel=stylesheet href="http://127.0.0.1:9/x.css">',
+        platform="https://evil.example/",
+        completed_on=timezone.localdate(),
+        hours=Decimal("1"),
+    )
+    fetcher = ProjectFilesFetcher()
+    from learners.views.hours import year_bars
+
+    report = transcript(person)
+    render_pdf(
+        "learners/transcript_pdf.html",
+        {"report": report, "bars": year_bars(report), "today": timezone.localdate()},
+        fetcher=fetcher,
+    )
+
+    assert hostile.pk
+    assert fetcher.refused == []  # escaped text is text: nothing was even asked for
+
+
+def test_the_fetcher_refuses_anything_but_the_projects_own_files():
+    from portal.pdf import ProjectFilesFetcher
+
+    fetcher = ProjectFilesFetcher()
+    assert fetcher.fetch("portal-static:/img/favicon.svg").status == 200
+    for url in (
+        "file:///etc/passwd",
+        "http://127.0.0.1/",
+        "portal-static:/../../etc/passwd",
+        "data:text/plain,x",
+    ):
+        with pytest.raises(ValueError, match="."):
+            fetcher.fetch(url)
+    assert len(fetcher.refused) == 4
