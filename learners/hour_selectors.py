@@ -107,20 +107,29 @@ def transcript(learner: Learner, *, today=None) -> Transcript:
         report.total += entry.hours
         report.theory += entry.theory_hours
     report.years = [years[y] for y in sorted(years)]
-    if learner.hour_exempt:
-        report.standing = Standing.EXEMPT
-        return report
-    required = PERIOD_HOURS.get(HourCategory(learner.hour_category))
-    if required is None:
-        return report
-    report.required = required
-    # Due so far: a steady share of the requirement for every year of the period begun.
-    years_begun = max(0, min(today.year, end) - start + 1)
-    report.expected_by_now = required * years_begun / (end - start + 1)
-    if report.total >= required:
-        report.standing = Standing.MET
-    elif report.total >= report.expected_by_now:
-        report.standing = Standing.ON_TRACK
-    else:
-        report.standing = Standing.BEHIND
+    report.standing, report.required, due = standing_for(
+        category=learner.hour_category, exempt=learner.hour_exempt, total=report.total, today=today
+    )
+    report.expected_by_now = due or ZERO
     return report
+
+
+def standing_for(
+    *, category: str, exempt: bool, total: Decimal, today
+) -> tuple[str, Decimal | None, Decimal | None]:
+    """The one rule of where a person stands: (standing, hours required over the period, hours due
+    by now). Exempt and uncategorised people have no requirement; otherwise "due by now" is a steady
+    share of the requirement for every year of the period begun."""
+    if exempt:
+        return Standing.EXEMPT, None, None
+    required = PERIOD_HOURS.get(HourCategory(category))
+    if required is None:
+        return Standing.NONE, None, None
+    start, end = plan_period()
+    years_begun = max(0, min(today.year, end) - start + 1)
+    due = required * years_begun / (end - start + 1)
+    if total >= required:
+        return Standing.MET, required, due
+    if total >= due:
+        return Standing.ON_TRACK, required, due
+    return Standing.BEHIND, required, due

@@ -19,6 +19,7 @@ def navigation(request):
             items.append((_("参训回执"), reverse("enrollment:receipt-list")))
             label = _("本单位") if user.role == Role.INSTITUTION_STAFF else _("参训单位")
             items.append((label, reverse("enrollment:institution-list")))
+            items.append((_("学时统计"), reverse("learners:hours-dashboard")))
         if access.is_academy(user):
             items.append((_("期次"), reverse("courses:cohort-list")))
             items.append((_("心得批阅"), reverse("learners:essay-queue")))
