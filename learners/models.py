@@ -577,3 +577,32 @@ class HourEntry(models.Model):
 
     def __str__(self):
         return f"{self.title} {self.hours}"
+
+
+class HourReminder(models.Model):
+    """A school reminding one of its people that she is behind on her hours: shown on her study
+    page, and emailed to her when she has an address (a Celery task after commit, sent once)."""
+
+    learner = models.ForeignKey(
+        Learner, verbose_name=_("学员"), on_delete=models.CASCADE, related_name="hour_reminders"
+    )
+    institution = models.ForeignKey(
+        "enrollment.Institution",
+        verbose_name=_("提醒单位"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sent_by = models.ForeignKey(
+        "portal.User", verbose_name=_("提醒人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("提醒时间"), auto_now_add=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("学时提醒")
+        verbose_name_plural = _("学时提醒")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["learner", "created_at"], name="hour_reminder_recent")]
+
+    def __str__(self):
+        return f"{self.learner_id} · {self.created_at:%Y-%m-%d}"

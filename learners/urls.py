@@ -2,12 +2,15 @@
 
 from learners.views import (
     cohorts,
+    dashboards,
     discussion,
     essays,
     exams,
+    hour_imports,
     hours,
     lessons,
     live,
+    reminders,
     simulation,
     study,
 )
@@ -24,4 +27,7 @@ urlpatterns = [
     *simulation.urlpatterns,
     *live.urlpatterns,
     *hours.urlpatterns,
+    *hour_imports.urlpatterns,
+    *reminders.urlpatterns,
+    *dashboards.urlpatterns,
 ]

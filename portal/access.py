@@ -285,6 +285,7 @@ def _register_learning() -> None:
         Evaluation,
         ExamAttempt,
         HourEntry,
+        HourReminder,
         LessonProgress,
         LessonRating,
         Post,
@@ -326,6 +327,7 @@ def _register_learning() -> None:
         LessonRating, Rule(visible=_learner_and_academy_rows("evaluation__enrollment"), actions={})
     )
     register(HourEntry, Rule(visible=_hour_entry_rows, actions={}))
+    register(HourReminder, Rule(visible=_hour_entry_rows, actions={}))
 
 
 def _hour_entry_rows(user: AnyUser) -> Q | None:

@@ -1,6 +1,8 @@
 """My study (我的学习): the learner's places, each part's progress, and what is left; and the
 satisfaction survey at the end of a cohort."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learners.forms import EvaluationForm
-from learners.models import Enrollment, Evaluation, Learner
+from learners.models import Enrollment, Evaluation, HourReminder, Learner
 from learners.selectors import (
     enrollment_progress,
     learner_enrollments,
@@ -44,6 +46,12 @@ def my_study(request):
             "places": places,
             "today": today,
             "has_record": Learner.objects.filter(user_id=request.user.pk).exists(),
+            "reminder": HourReminder.objects.select_related("institution")
+            .filter(
+                learner__user_id=request.user.pk,
+                created_at__gte=timezone.now() - datetime.timedelta(days=30),
+            )
+            .first(),
         },
     )
 

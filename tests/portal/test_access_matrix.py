@@ -97,6 +97,25 @@ def lesson_pk(world):
     return LessonFactory(program=world.study_cohort.program).pk
 
 
+def person_a_pk(world):
+    """learner_a's person record, of school_a (made once per test)."""
+    from learners.models import Learner
+    from portal import pii
+
+    number = "11010519491231002X"
+    person, _ = Learner.objects.get_or_create(
+        user=world.users["learner_a"],
+        defaults={
+            "name": "张三",
+            "id_encrypted": pii.encrypt(number),
+            "id_hash": pii.keyed_hash(number),
+            "id_masked": pii.mask_id_number(number),
+            "issued_by": world.school_a,
+        },
+    )
+    return person.pk
+
+
 ACADEMY_ONLY = signed_in(DENY, coord_ug=OK, coord_voc=OK, admin=OK)
 FILERS = signed_in(DENY, staff_a=OK, staff_b=OK, prov_bj=OK)
 POST_ONLY = {**everyone(METHOD), "anonymous": LOGIN}
@@ -149,6 +168,22 @@ def live_session_pk(world):
     from tests.factories import LiveSessionFactory
 
     return LiveSessionFactory(cohort=world.study_cohort).pk
+
+
+def hour_person_pk(world):
+    """A person record of school_a (hour imports): learner_a has none, so a new learner's."""
+    from portal import pii
+    from tests.factories import LearnerFactory
+
+    number = "11010519491231002X"
+    return Learner.objects.create(
+        user=LearnerFactory(institution=world.school_a),
+        name="王五",
+        id_encrypted=pii.encrypt(number),
+        id_hash=pii.keyed_hash(number),
+        id_masked=pii.mask_id_number(number),
+        issued_by=world.school_a,
+    ).pk
 
 
 ROUTES: dict[str, Route] = {
@@ -224,6 +259,22 @@ ROUTES: dict[str, Route] = {
     # behind it), so she too finds none (tests/learners/test_hours.py shows her own).
     "learners:transcript": Route(signed_in(DENY)),
     "learners:transcript-xlsx": Route(signed_in(DENY)),
+    # ---- hour imports ----
+    "learners:hour-import": Route(ACADEMY_ONLY),
+    "learners:hour-import-template": Route(ACADEMY_ONLY),
+    # Her school enters her off-job training, or the academy (either desk); her province sees her
+    # but may not (403); another school, a learner: not found.
+    "learners:off-job-add": Route(
+        signed_in(DENY, staff_a=OK, coord_ug=OK, coord_voc=OK, admin=OK), {"pk": hour_person_pk}
+    ),
+    # ---- hour dashboards ----
+    # School staff, provinces and the academy see their schools' people; learners are refused.
+    "learners:hours-dashboard": Route(INSTITUTION_ROLES),
+    "learners:hours-dashboard-xlsx": Route(INSTITUTION_ROLES),
+    # A person of school_a: her school, its province (read only) and its desk; others 404.
+    "learners:person-hours": Route(SCHOOL_A_SCOPE, {"pk": person_a_pk}),
+    "learners:transcript-pdf": Route(signed_in(DENY)),
+    "learners:hours-remind": Route(POST_ONLY),
     # ---- lessons ----
     "learners:lessons": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk}),
     "learners:lesson": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk, "lesson": lesson_pk}),
