@@ -125,6 +125,8 @@ def _pks(enrollments: Iterable[Enrollment | int]) -> set[int]:
 
 
 def _in_cohort(session: LiveSession, pks: set[int]) -> None:
+    if any(not 0 < pk < 2**63 for pk in pks):  # no place has such an id
+        raise ApplicationError(str(ERROR_NOT_IN_COHORT))
     found = Enrollment.objects.filter(pk__in=pks, cohort_id=session.cohort_id).count()
     if found != len(pks):
         raise ApplicationError(str(ERROR_NOT_IN_COHORT))

@@ -21,6 +21,7 @@ from portal.services import audit_record
 # A person is reminded at most once in this many days, however often the button is pressed.
 QUIET_DAYS = 7
 MAX_PER_REQUEST = 500
+MAX_PK = 2**63 - 1
 ERROR_NOT_STAFF = _("只有学员所在单位的联系人可以发送学时提醒。")
 ERROR_TOO_MANY = _("一次最多提醒 %(n)s 人，请分批发送。") % {"n": MAX_PER_REQUEST}
 
@@ -40,7 +41,8 @@ def hour_reminders_send(*, by: User, learner_ids: list[int]) -> RemindersSent:
     if len(ids) > MAX_PER_REQUEST:
         raise ApplicationError(ERROR_TOO_MANY)
     since = timezone.now() - datetime.timedelta(days=QUIET_DAYS)
-    people = Learner.objects.filter(pk__in=ids, user__institution_id=school).exclude(
+    known = {pk for pk in ids if 0 < pk <= MAX_PK}  # no row has another id: skipped, not sought
+    people = Learner.objects.filter(pk__in=known, user__institution_id=school).exclude(
         hour_reminders__created_at__gte=since
     )
     with transaction.atomic():

@@ -116,6 +116,8 @@ def test_a_place_of_another_cohort_is_refused_and_nothing_recorded(world, coord,
 
     with pytest.raises(ApplicationError, match="不在本期次"):
         attendance_record(session=session, enrollments=[world.enrollment_a, stranger], by=coord)
+    with pytest.raises(ApplicationError, match="不在本期次"):  # an id no row can have
+        attendance_record(session=session, enrollments=[world.enrollment_a, 10**25], by=coord)
 
     assert not Attendance.objects.exists()
 

@@ -87,6 +87,7 @@ def test_the_remind_button_posts_and_refuses_others(world, people, client_for):
     assert staff.post(url, {"learner": [people[0].pk]}).status_code == 302
     assert HourReminder.objects.count() == 1
     assert staff.post(url, {"learner": ["x"]}).status_code == 302  # a message, nothing sent
+    assert staff.post(url, {"learner": ["9" * 25]}).status_code == 302  # no such person
     assert client_for(world.users["learner_a"]).post(url, {"learner": [1]}).status_code == 403
     assert client_for(world.users["coord_ug"]).post(url, {"learner": [1]}).status_code == 403
     assert HourReminder.objects.count() == 1
