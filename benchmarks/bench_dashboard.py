@@ -104,6 +104,7 @@ def fill(program):
         HourSource,
         Learner,
     )
+    from learners.services.hours import hour_totals_refresh
     from portal import pii
     from portal.models import Desk, Role, User
 
@@ -183,6 +184,7 @@ def fill(program):
 
     for batch in chunks(LEARNERS * ENTRIES, entry):
         insert(HourEntry, batch)
+    hour_totals_refresh()  # each person's plan-period totals, as the services keep them
     # The bench school's cohorts: its people in three cohorts, one ending within the week.
     today = timezone.localdate()
     cohorts = [

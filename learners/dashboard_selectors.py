@@ -2,25 +2,32 @@
 how the cohorts it enrolled people in are going; a province sees the same per school, an academy
 desk per school of the desk.
 
-Everything costs a fixed number of queries however many people there are: one grouped query sums
-every person's period hours, the standing of each comes from ``hour_selectors.standing_for`` (the
-one rule), and one grouped query counts the places per cohort.
+Everything costs a fixed number of queries however many people there are, and the work stays in
+the database: one grouped query counts the people per school and standing (the standing computed in
+SQL by ``hour_selectors.standing_expression``, which is ``standing_for`` itself), the people behind
+are read a page at a time, and one grouped query counts the places per cohort. Only the .xlsx export
+reads every person.
 
 "Behind schedule" for a cohort: places still in progress when the cohort has ended or ends within
 ``ENDING_SOON_DAYS`` days.
 """
 
 import datetime
-from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, overload
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from enrollment.models import Institution
-from learners.hour_selectors import Standing, plan_period, standing_for
+from learners.hour_selectors import (
+    Standing,
+    behind_condition,
+    standing_for,
+    with_standing,
+)
 from learners.models import Enrollment, EnrollmentStatus, HourCategory, Learner
 from portal import access
 from portal.models import Role, User
@@ -46,7 +53,10 @@ def dashboard_schools(user) -> QuerySet[Institution]:
 def dashboard_people(user) -> QuerySet[Learner]:
     """The people whose current school (``user.institution``) is one the user oversees; a school
     never sees a person who has moved to another school here (her history stays in its cohorts)."""
-    return Learner.objects.filter(user__institution__in=dashboard_schools(user))
+    condition = access.through_institution(user, "user__institution")
+    if condition is None or not may_see_dashboard(user):
+        return Learner.objects.none()
+    return Learner.objects.filter(condition, user__institution__isnull=False)
 
 
 @dataclass(slots=True)
@@ -73,44 +83,78 @@ class PersonHours:
         return str(Standing.LABELS[self.standing])
 
 
+PERSON_COLUMNS = (
+    "pk",
+    "name",
+    "id_masked",
+    "user__institution_id",
+    "user__institution__name",
+    "hour_category",
+    "hour_exempt",
+    "period_hours",
+    "period_theory_hours",
+)
+
+
+def _person_hours(row: tuple, *, today) -> PersonHours:
+    pk, name, masked, school_id, school_name, category, exempt, total, theory = row
+    rule = standing_for(category=category, exempt=exempt, total=total, today=today)
+    return PersonHours(
+        pk, name, masked, school_id, category, exempt, total, theory, *rule, school_name
+    )
+
+
 def people_hours(people: QuerySet[Learner], *, today=None) -> list[PersonHours]:
-    """Each person's period total and theory total (one grouped query) and her standing."""
+    """Each person with her plan-period totals and her standing, in name order: one query."""
     today = today or timezone.localdate()
-    start, end = plan_period()
-    in_period = Q(
-        hour_entries__completed_on__gte=datetime.date(start, 1, 1),
-        hour_entries__completed_on__lte=datetime.date(end, 12, 31),
-    )
-    zero = Value(Decimal("0"), output_field=DecimalField(max_digits=7, decimal_places=1))
+    rows = people.order_by("name", "pk").values_list(*PERSON_COLUMNS)
+    return [_person_hours(row, today=today) for row in rows]
+
+
+class BehindPeople(Sequence[PersonHours]):
+    """The people behind, in name order, for a ``Paginator``: how many is known from the counts;
+    a page of them is one query."""
+
+    def __init__(self, people: QuerySet[Learner], *, count: int, today) -> None:
+        self._people = people
+        self._count = count
+        self._today = today
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[PersonHours]:
+        return iter(self[:])
+
+    @overload
+    def __getitem__(self, index: int) -> PersonHours: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[PersonHours]: ...
+    def __getitem__(self, index: int | slice) -> PersonHours | list[PersonHours]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        rows = (
+            self._people.filter(behind_condition(total="period_hours", today=self._today))
+            .order_by("name", "pk")
+            .values_list(*PERSON_COLUMNS)[index]
+        )
+        return [_person_hours(row, today=self._today) for row in rows]
+
+
+def standing_counts_by_school(people: QuerySet[Learner], *, today) -> dict[int, dict[str, int]]:
+    """Per school, how many of its people stand where: one grouped query, the standing computed
+    in SQL by the one rule."""
+    annotated: Any = with_standing(people, today=today)
     rows = (
-        people.order_by("name", "pk")
-        .values_list(  # grouped by these columns only
-            "pk", "name", "id_masked", "user__institution_id", "hour_category", "hour_exempt"
-        )
-        .annotate(
-            period_total=Coalesce(Sum("hour_entries__hours", filter=in_period), zero),
-            period_theory=Coalesce(Sum("hour_entries__theory_hours", filter=in_period), zero),
-        )
+        annotated.order_by().values_list("user__institution_id", "standing").annotate(n=Count("pk"))
     )
-    result = []
-    # The rule is pure: people with the same requirement and total stand alike (many do).
-    known: dict[tuple, tuple[str, Decimal | None, Decimal | None]] = {}
-    for pk, name, masked, school_id, category, exempt, total, theory in rows:
-        key = (category, exempt, total)
-        rule = known.get(key)
-        if rule is None:
-            rule = known[key] = standing_for(
-                category=category, exempt=exempt, total=total, today=today
-            )
-        result.append(
-            PersonHours(pk, name, masked, school_id, category, exempt, total, theory, *rule)
-        )
-    return result
-
-
-def standing_counts(people: list[PersonHours]) -> dict[str, int]:
-    counts = Counter(person.standing for person in people)
-    return {standing: counts.get(standing, 0) for standing in STANDINGS}
+    counts: dict[int, dict[str, int]] = {}
+    for school_id, standing, n in rows:
+        counts.setdefault(school_id, dict.fromkeys(STANDINGS, 0))[standing] = n
+    return counts
 
 
 @dataclass
@@ -128,42 +172,40 @@ class CohortRow:
 
 def cohort_rows(user, *, today=None) -> list[CohortRow]:
     """Per cohort, the places made by the user's schools: enrolled, in progress, completed, and
-    behind schedule (in progress while the cohort has ended or ends within 7 days). One query."""
+    behind schedule (in progress while the cohort has ended or ends within 7 days). One query,
+    counting places per cohort and status."""
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=ENDING_SOON_DAYS)
-    in_progress = Q(status=EnrollmentStatus.IN_PROGRESS)
-    rows = (
+    schools = access.through_institution(user, "institution")
+    if schools is None or not may_see_dashboard(user):
+        return []
+    counted = (
         access.scope(user, Enrollment.objects.all())
-        .filter(institution__in=dashboard_schools(user))
-        .values(
+        .filter(schools)
+        .values_list(
             "cohort_id",
             "cohort__name",
             "cohort__program__name",
             "cohort__start_date",
             "cohort__end_date",
+            "status",
         )
-        .annotate(
-            enrolled=Count("pk"),
-            in_progress=Count("pk", filter=in_progress),
-            completed=Count("pk", filter=Q(status=EnrollmentStatus.COMPLETED)),
-            behind=Count("pk", filter=in_progress & Q(cohort__end_date__lte=soon)),
-        )
+        .annotate(n=Count("pk"))
         .order_by("-cohort__start_date", "cohort_id")
     )
-    return [
-        CohortRow(
-            pk=row["cohort_id"],
-            name=row["cohort__name"],
-            program=row["cohort__program__name"],
-            start_date=row["cohort__start_date"],
-            end_date=row["cohort__end_date"],
-            enrolled=row["enrolled"],
-            in_progress=row["in_progress"],
-            completed=row["completed"],
-            behind_schedule=row["behind"],
-        )
-        for row in rows
-    ]
+    rows: dict[int, CohortRow] = {}
+    for pk, name, program, start_date, end_date, status, n in counted:
+        row = rows.get(pk)
+        if row is None:
+            row = rows[pk] = CohortRow(pk, name, program, start_date, end_date, 0, 0, 0, 0)
+        row.enrolled += n
+        if status == EnrollmentStatus.COMPLETED:
+            row.completed += n
+        elif status == EnrollmentStatus.IN_PROGRESS:
+            row.in_progress += n
+            if end_date <= soon:
+                row.behind_schedule += n
+    return list(rows.values())
 
 
 @dataclass
@@ -177,47 +219,56 @@ class SchoolRow:
 @dataclass
 class HoursDashboard:
     scope: str  # "school", "province" or "desk" (an administrator sees every school as a desk)
-    people: list[PersonHours]
     counts: dict[str, int]
-    behind: list[PersonHours]
+    behind: BehindPeople
     cohorts: list[CohortRow]
     schools: list[SchoolRow]
 
     @property
     def total(self) -> int:
-        return len(self.people)
+        return sum(self.counts.values())
 
 
 def hours_dashboard(user: User, *, today=None) -> HoursDashboard:
-    """The dashboard of a school, a province or a desk, in three queries whatever its size."""
+    """The dashboard of a school, a province or a desk, in a fixed number of queries whatever its
+    size (the people behind are read when a page of them is). A school's own dashboard lists no
+    schools: it is the one."""
     today = today or timezone.localdate()
-    people = people_hours(dashboard_people(user), today=today)
-    schools = {
-        pk: SchoolRow(pk=pk, name=name, counts=dict.fromkeys(STANDINGS, 0))
-        for pk, name in dashboard_schools(user)
-        .order_by("province__code", "name")
-        .values_list("pk", "name")
-    }
-    for person in people:
-        row = schools.get(person.school_id)
-        if row is not None:
-            person.school_name = row.name
-            row.people += 1
-            row.counts[person.standing] += 1
+    people = dashboard_people(user)
+    by_school = standing_counts_by_school(people, today=today)
     if access.has_role(user, Role.INSTITUTION_STAFF):
         kind = "school"
     elif access.has_role(user, Role.PROVINCIAL_COORDINATOR):
         kind = "province"
     else:
         kind = "desk"
+    schools = []
+    if kind != "school":
+        schools = [
+            SchoolRow(pk=pk, name=name, counts=by_school.get(pk, dict.fromkeys(STANDINGS, 0)))
+            for pk, name in dashboard_schools(user)
+            .order_by("province__code", "name")
+            .values_list("pk", "name")
+        ]
+        for row in schools:
+            row.people = sum(row.counts.values())
+    counts = dict.fromkeys(STANDINGS, 0)
+    for school_counts in by_school.values():
+        for standing, n in school_counts.items():
+            counts[standing] += n
     return HoursDashboard(
         scope=kind,
-        people=people,
-        counts=standing_counts(people),
-        behind=[person for person in people if person.standing == Standing.BEHIND],
+        counts=counts,
+        behind=BehindPeople(people, count=counts[Standing.BEHIND], today=today),
         cohorts=cohort_rows(user, today=today),
-        schools=list(schools.values()),
+        schools=schools,
     )
+
+
+def dashboard_people_hours(user: User, *, today=None) -> list[PersonHours]:
+    """Every person the user oversees with her hours and standing, with her school's name (the
+    .xlsx export): one query."""
+    return people_hours(dashboard_people(user), today=today)
 
 
 def overseen_person(user, pk: int) -> Learner | None:

@@ -5,7 +5,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    DecimalField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -133,3 +141,42 @@ def standing_for(
     if total >= due:
         return Standing.ON_TRACK, required, due
     return Standing.BEHIND, required, due
+
+
+HOURS_FIELD = DecimalField(max_digits=9, decimal_places=1)
+
+
+def standing_expression(*, total: str, today) -> Case:
+    """``standing_for`` in SQL, on a ``Learner`` queryset annotated with her period ``total``: the
+    thresholds are read off ``standing_for`` itself for each category, so the two cannot drift
+    apart (a test compares them on every side of every threshold)."""
+    whens = [When(hour_exempt=True, then=Value(Standing.EXEMPT))]
+    for category in PERIOD_HOURS:
+        _, required, due = standing_for(category=category, exempt=False, total=ZERO, today=today)
+        whens += [
+            When(
+                Q(hour_category=category, **{f"{total}__gte": required}),
+                then=Value(Standing.MET),
+            ),
+            When(
+                Q(hour_category=category, **{f"{total}__gte": due}),
+                then=Value(Standing.ON_TRACK),
+            ),
+            When(hour_category=category, then=Value(Standing.BEHIND)),
+        ]
+    return Case(*whens, default=Value(Standing.NONE), output_field=CharField())
+
+
+def behind_condition(*, total: str, today) -> Q:
+    """Who stands ``Standing.BEHIND`` as a plain condition (cheaper to filter on than the whole
+    ``standing_expression``), read off ``standing_for`` in the same way."""
+    condition = Q(pk__in=[])
+    for category in PERIOD_HOURS:
+        _, required, due = standing_for(category=category, exempt=False, total=ZERO, today=today)
+        condition |= Q(hour_category=category, **{f"{total}__lt": min(due, required)})
+    return Q(hour_exempt=False) & condition
+
+
+def with_standing(people: QuerySet[Learner], *, today) -> QuerySet[Learner]:
+    """People annotated with their ``standing`` (from their plan-period totals)."""
+    return people.annotate(standing=standing_expression(total="period_hours", today=today))

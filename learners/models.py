@@ -63,6 +63,16 @@ class Learner(TimeStampedModel):
     hour_category_corrected = models.BooleanField(
         _("学时类别已由单位确认"), default=False, editable=False
     )
+    # Her hours in the plan period, summed from her ledger by ``services.hours.hour_totals_refresh``
+    # whenever an entry is written or removed (and for everyone by ``manage.py
+    # hour_totals_refresh`` when the plan period changes): the dashboards read these, never the
+    # entries. The transcript reads the entries themselves.
+    period_hours = models.DecimalField(
+        _("规划期内学时"), max_digits=9, decimal_places=1, default=0, editable=False
+    )
+    period_theory_hours = models.DecimalField(
+        _("规划期内理论学时"), max_digits=9, decimal_places=1, default=0, editable=False
+    )
 
     class Meta:
         verbose_name = _("学员")

@@ -77,6 +77,12 @@ def _institution_rows(prefix: str) -> Callable[[AnyUser], Q | None]:
     return visible
 
 
+def through_institution(user: AnyUser, prefix: str) -> Q | None:
+    """The condition for rows of the institutions ``user`` oversees, reached through ``prefix``
+    (e.g. ``"user__institution"``): the institution rule applied to another model's rows."""
+    return _institution_rows(prefix)(user)
+
+
 def _admin_only_rows(user: AnyUser) -> Q | None:
     return Q() if is_admin(user) else None
 

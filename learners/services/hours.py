@@ -11,12 +11,15 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +29,7 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum
 from enrollment.models import PartyStatus
 from enrollment.rosters import RosterFileError
 from enrollment.rosters.guards import _check_ole, _check_zip
+from learners.hour_selectors import HOURS_FIELD, plan_period
 from learners.models import (
     Enrollment,
     EnrollmentStatus,
@@ -58,6 +62,39 @@ def hour_category_for(*, post: str, party_status: str) -> str:
     if "书记" in post:
         return HourCategory.SECRETARY
     return HourCategory.MEMBER
+
+
+def hour_totals_refresh(learner_ids: Iterable[int] | None = None) -> int:
+    """Sum the plan-period hours of these people (everyone when None) from their ledger into
+    ``Learner.period_hours``/``period_theory_hours``, in one UPDATE; returns how many. Called in the
+    same transaction as every write of entries, so the dashboards never see a total its entries
+    do not add up to."""
+    people = (
+        Learner.objects.all()
+        if learner_ids is None
+        else Learner.objects.filter(pk__in=set(learner_ids))
+    )
+    return people.update(
+        period_hours=_period_sum("hours"), period_theory_hours=_period_sum("theory_hours")
+    )
+
+
+def _period_sum(column: str) -> Coalesce:
+    start, end = plan_period()
+    sums = (
+        HourEntry.objects.filter(
+            learner=OuterRef("pk"),
+            completed_on__gte=datetime.date(start, 1, 1),
+            completed_on__lte=datetime.date(end, 12, 31),
+        )
+        .order_by()
+        .values("learner")
+        .annotate(total=Sum(column))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(sums, output_field=HOURS_FIELD), Value(Decimal(0)), output_field=HOURS_FIELD
+    )
 
 
 def learners_categorised(pairs: list[tuple[Learner, str, str]]) -> None:
@@ -107,6 +144,7 @@ def hour_entry_record_completion(*, enrollment_id: int) -> HourEntry | None:
     try:
         with transaction.atomic():
             entry.save()
+            hour_totals_refresh([person.pk])
     except IntegrityError:
         return HourEntry.objects.get(enrollment=enrollment)
     return entry
@@ -573,6 +611,7 @@ def hour_entries_import(*, file, by: User) -> HourImport:
         errors.sort(key=lambda error: error.row_number)
         return HourImport(errors=errors)
     HourEntry.objects.bulk_create(new, batch_size=1000)
+    hour_totals_refresh({entry.learner_id for entry in new})
     audit_record(
         actor=by,
         action="hours.import",
@@ -666,6 +705,7 @@ def hour_entry_off_job_add(
     try:
         with transaction.atomic():
             entry.save()
+            hour_totals_refresh([person.pk])
     except IntegrityError as exc:
         raise StateConflict(str(ERROR_OFF_JOB_REPEATED)) from exc
     audit_record(
@@ -711,3 +751,4 @@ def hour_entry_remove(*, entry: HourEntry, by: User) -> None:
         },
     )
     locked.delete()
+    hour_totals_refresh([locked.learner_id])

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from enrollment.exports import xlsx_response
 from learners.dashboard_selectors import (
     STANDINGS,
+    dashboard_people_hours,
     hours_dashboard,
     may_correct,
     may_see_dashboard,
@@ -29,18 +30,14 @@ from learners.views.hours import year_bars
 from portal.errors import ApplicationError
 from portal.forms import show_error
 
-BEHIND_PER_PAGE = 25
-
-
-def _dashboard_or_403(request):
-    if not may_see_dashboard(request.user):
-        raise PermissionDenied
-    return hours_dashboard(request.user)
+BEHIND_PER_PAGE = 20
 
 
 @login_required
 def dashboard_view(request):
-    board = _dashboard_or_403(request)
+    if not may_see_dashboard(request.user):
+        raise PermissionDenied
+    board = hours_dashboard(request.user)
     chart = {
         "standings": [str(Standing.LABELS[s]) for s in STANDINGS],
         "counts": [board.counts[s] for s in STANDINGS],
@@ -53,12 +50,17 @@ def dashboard_view(request):
     counts = [(s, Standing.LABELS[s], board.counts[s]) for s in STANDINGS]
     page = Paginator(board.behind, BEHIND_PER_PAGE).get_page(request.GET.get("page"))
     school_scope = board.scope == "school"
+    person_url = _url_for_each("learners:person-hours")
+    off_job_url = _url_for_each("learners:off-job-add") if school_scope else None
     rows = [
         (
             person,
-            reverse("learners:person-hours", args=[person.pk]),
-            _optional_url("learners:off-job-add", person.pk)
-            if school_scope and person.category == HourCategory.SECRETARY
+            str(person.pk),  # figures as text: the page shows them as stored, unlocalised
+            f"{person.total} / {person.required}",
+            f"{person.due:.1f}" if person.due is not None else "",
+            person_url(person.pk),
+            off_job_url(person.pk)
+            if off_job_url and person.category == HourCategory.SECRETARY
             else None,
         )
         for person in page.object_list
@@ -79,6 +81,18 @@ def dashboard_view(request):
     )
 
 
+def _url_for_each(name: str):
+    """``pk -> reverse(name, args=[pk])`` for a page of rows, reversing once: a route of one integer
+    argument differs between rows by that integer only."""
+    marker = 2**62 + 12345
+    try:
+        pattern = reverse(name, args=[marker])
+    except NoReverseMatch:
+        return None
+    head, tail = pattern.split(str(marker), 1)
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
 def _optional_url(name: str, *args) -> str | None:
     """A URL of another part of the hour ledger, or None while that part is not there."""
     try:
@@ -89,7 +103,8 @@ def _optional_url(name: str, *args) -> str | None:
 
 @login_required
 def dashboard_export(request):
-    board = _dashboard_or_403(request)
+    if not may_see_dashboard(request.user):
+        raise PermissionDenied
     headers = [
         _("单位"), _("姓名"), _("身份证号"), _("学时要求类别"), _("期内学时"), _("其中理论学时"),
         _("应达学时"), _("状态"),
@@ -105,7 +120,7 @@ def dashboard_export(request):
             float(p.required) if p.required is not None else "",
             p.standing_label,
         ]
-        for p in board.people
+        for p in dashboard_people_hours(request.user)
     )
     return xlsx_response(
         filename=f"hours-{timezone.localdate():%Y%m%d}.xlsx",

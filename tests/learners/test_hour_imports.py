@@ -49,6 +49,12 @@ TODAY = timezone.localdate()
 LAST_MONTH = TODAY - datetime.timedelta(days=30)
 
 
+def period_totals(person: Learner) -> tuple[Decimal, Decimal]:
+    """Her plan-period totals as stored for the dashboards."""
+    person.refresh_from_db()
+    return person.period_hours, person.period_theory_hours
+
+
 def row(
     serial=1, name="张三", title="网络专题培训", on=LAST_MONTH, hours=8, theory=6, platform="甲平台"
 ):
@@ -109,6 +115,8 @@ def test_a_good_file_records_every_row_as_a_recognised_entry(coordinator, zhang,
     assert len(first.record_key) == 64
     event = AuditEvent.objects.get(action="hours.import")
     assert event.details == {"added": 3, "skipped": 0, "repeated": 0}
+    assert period_totals(zhang) == (Decimal("16"), Decimal("12"))  # what the dashboards read
+    assert period_totals(li) == (Decimal("2.5"), Decimal("0"))
 
 
 def test_a_date_may_be_written_as_text_and_the_name_column_left_out(coordinator, zhang):
@@ -132,6 +140,7 @@ def test_the_same_record_imported_twice_is_counted_once(coordinator, zhang):
     assert (first.added, first.skipped, first.repeated) == (2, 0, 1)
     assert (second.added, second.skipped, second.repeated) == (0, 3, 0)  # every row already in
     assert HourEntry.objects.count() == 2
+    assert period_totals(zhang) == (Decimal("16"), Decimal("12"))
     assert AuditEvent.objects.filter(action="hours.import").count() == 2
 
 
@@ -340,10 +349,12 @@ def test_an_off_job_entry_keeps_the_models_rules(world, zhang, changes, field):
 
 def test_the_academy_removes_a_wrong_entry_with_an_audit(world, zhang):
     entry = off_job(zhang, world.users["staff_a"])
+    assert period_totals(zhang) == (Decimal("40"), Decimal("24"))
 
     hour_entry_remove(entry=entry, by=world.users["coord_ug"])
 
     assert not HourEntry.objects.exists()
+    assert period_totals(zhang) == (Decimal("0"), Decimal("0"))
     event = AuditEvent.objects.get(action="hours.remove")
     assert event.details["hours"] == "40.0"
     assert event.details["source"] == HourSource.OFF_JOB

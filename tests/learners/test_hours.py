@@ -98,6 +98,8 @@ def test_a_completed_enrollment_becomes_one_entry_once(
     )
     assert recorded.completed_on == timezone.localdate()
     assert world.study_cohort.program.name in recorded.title
+    person.refresh_from_db()  # her plan-period totals, as the dashboards read them
+    assert (person.period_hours, person.period_theory_hours) == (Decimal("6"), Decimal("4"))
 
 
 def test_an_unfinished_or_hourless_place_records_nothing(world, person):
