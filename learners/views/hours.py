@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from enrollment.exports import transcript_xlsx
 from learners.hour_selectors import transcript
@@ -27,11 +28,35 @@ def year_bars(report) -> list:
     return [(year, round(100 * year.hours / peak)) for year in report.years]
 
 
+def year_chart(report) -> dict:
+    """The transcript chart's data: hours and theory hours per year, the running total, and the
+    requirement as a line (when she has one)."""
+    running, cumulative = 0, []
+    for year in report.years:
+        running += year.hours
+        cumulative.append(float(running))
+    return {
+        "years": [str(year.year) for year in report.years],
+        "hours": [float(year.hours) for year in report.years],
+        "theory": [float(year.theory_hours) for year in report.years],
+        "cumulative": cumulative,
+        "required": float(report.required) if report.required else None,
+        "labels": {
+            "hours": _("学时"),
+            "theory": _("其中理论学时"),
+            "cumulative": _("累计学时"),
+            "required": _("规划期要求"),
+        },
+    }
+
+
 @login_required
 def transcript_view(request):
     report = transcript(_own_record(request))
     return render(
-        request, "learners/transcript.html", {"report": report, "bars": year_bars(report)}
+        request,
+        "learners/transcript.html",
+        {"report": report, "bars": year_bars(report), "chart": year_chart(report)},
     )
 
 

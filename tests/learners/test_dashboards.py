@@ -239,6 +239,22 @@ def test_the_dashboard_page_shows_counts_chart_data_and_who_is_behind(world, peo
     assert "学时统计" in html  # in the navigation
 
 
+def test_a_name_on_the_dashboard_is_text_never_markup(world, client_for):
+    person(world.school_a, '<img src=x onerror="alert(1)">', hours=[("1", "1")])
+    secretary = person(world.school_a, "<b>书记</b>", category=HourCategory.SECRETARY)
+
+    html = client_for(world.users["staff_a"]).get(reverse("learners:hours-dashboard")).content
+    html = html.decode()
+
+    assert "<img src=x" not in html
+    assert "<b>书记" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert "&lt;b&gt;书记&lt;/b&gt;" in html
+    # her row links to her archive and, a secretary, to entering off-job training
+    assert reverse("learners:off-job-add", args=[secretary.pk]) in html
+    assert f'name="learner" value="{secretary.pk}"' in html
+
+
 def test_the_province_page_lists_its_schools(world, people, client_for):
     response = client_for(world.users["prov_bj"]).get(reverse("learners:hours-dashboard"))
     html = response.content.decode()

@@ -3,6 +3,7 @@ her roster line until her school corrects it; her transcript sums her hours per 
 plan period against that requirement."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import openpyxl
@@ -220,10 +221,19 @@ def test_the_learner_reads_and_downloads_her_transcript(world, person, client_fo
     entry(person, timezone.localdate() - datetime.timedelta(days=3), "12", "8")
     client = client_for(world.users["learner_a"])
 
-    page = client.get("/study/hours/").content.decode()
+    response = client.get("/study/hours/")
+    page = response.content.decode()
     assert "学时档案" in page
     assert "网络专题培训" in page
     assert "/ 160" in page
+    chart = json.loads(
+        page.split('<script id="transcript-chart" type="application/json">')[1].split("</script>")[
+            0
+        ]
+    )  # the chart's data, drawn by ECharts
+    assert chart["required"] == 160
+    assert chart["cumulative"][-1] == 12
+    assert "js/transcript_chart.js" in page
 
     download = client.get("/study/hours/transcript.xlsx")
     assert download.status_code == 200
