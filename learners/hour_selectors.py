@@ -173,7 +173,8 @@ def behind_condition(*, total: str, today) -> Q:
     condition = Q(pk__in=[])
     for category in PERIOD_HOURS:
         _, required, due = standing_for(category=category, exempt=False, total=ZERO, today=today)
-        condition |= Q(hour_category=category, **{f"{total}__lt": min(due, required)})
+        below = min(due or ZERO, required or ZERO)  # both set: the category has a requirement
+        condition |= Q(hour_category=category, **{f"{total}__lt": below})
     return Q(hour_exempt=False) & condition
 
 

@@ -29,6 +29,7 @@ from learners.hour_selectors import Standing, transcript
 from learners.models import HourCategory
 from learners.services.hours import learner_hour_profile_update
 from learners.views.hours import year_bars
+from portal import access
 from portal.errors import ApplicationError
 from portal.forms import show_error
 
@@ -66,6 +67,10 @@ def dashboard_view(request):
             "school_scope": school_scope,
             # The school reminds the people behind (when the reminders are installed).
             "remind_url": remind_url,
+            # The academy imports recognised hours from here.
+            "import_url": _optional_url("learners:hour-import")
+            if access.is_academy(request.user)
+            else None,
         },
     )
 

@@ -255,6 +255,14 @@ def test_a_name_on_the_dashboard_is_text_never_markup(world, client_for):
     assert f'name="learner" value="{secretary.pk}"' in html
 
 
+def test_the_academy_finds_the_hour_import_on_its_dashboard(world, people, client_for):
+    academy = client_for(world.users["coord_ug"]).get(reverse("learners:hours-dashboard"))
+    school = client_for(world.users["staff_a"]).get(reverse("learners:hours-dashboard"))
+
+    assert reverse("learners:hour-import") in academy.content.decode()
+    assert reverse("learners:hour-import") not in school.content.decode()
+
+
 def test_the_province_page_lists_its_schools(world, people, client_for):
     response = client_for(world.users["prov_bj"]).get(reverse("learners:hours-dashboard"))
     html = response.content.decode()
