@@ -106,6 +106,7 @@ def demo_load() -> list[DemoLogin]:
     }
     cohort = _demo_scheduled_receipt(institutions["4111099001"], coordinators[Desk.UNDERGRADUATE])
     _demo_study(cohort)
+    _demo_hours(institutions["4111099001"])
     _demo_receipt(institutions["4132099002"], people=3, area="320102", submit=True)
     _demo_receipt(institutions["4132099001"], people=0, area="320104", submit=False)
     logins.append(DemoLogin("learner-1", f"学员（{institutions['4111099001'].name}，{cohort}）"))
@@ -132,6 +133,13 @@ def _demo_study(cohort: Cohort) -> None:
         program.activity_hours_theory = True
         program.save(update_fields=["activity_hours", "activity_hours_theory", "updated_at"])
     _demo_finished_learner(cohort, "learner-3")
+
+
+def _demo_hours(institution: Institution) -> None:
+    """The demo school's people's hour ledger, so its dashboard shows who stands where."""
+    from portal.demo_hours import load_hours_demo
+
+    load_hours_demo(institution)
 
 
 def _demo_finished_learner(cohort: Cohort, username: str) -> None:

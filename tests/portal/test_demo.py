@@ -3,9 +3,11 @@ from django.core.management import call_command
 
 from courses.models import Cohort
 from enrollment.models import Institution, InstitutionType
-from learners.models import Enrollment
+from learners.dashboard_selectors import hours_dashboard
+from learners.hour_selectors import Standing, transcript
+from learners.models import Enrollment, HourEntry, HourReminder, HourSource, Learner
 from portal.demo import DEMO_PASSWORD
-from portal.models import Desk, Role, User
+from portal.models import AuditEvent, Desk, Role, User
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +18,10 @@ def counts():
         Institution.objects.count(),
         Cohort.objects.count(),
         Enrollment.objects.count(),
+        HourEntry.objects.count(),
+        HourReminder.objects.count(),
+        AuditEvent.objects.count(),
+        list(Learner.objects.values_list("pk", "period_hours", "hour_category", "hour_exempt")),
     )
 
 
@@ -48,3 +54,29 @@ def test_loading_the_demo_twice_changes_nothing():
     call_command("load_demo")
 
     assert counts() == before
+
+
+def test_the_demo_school_has_an_hour_ledger_with_people_in_every_standing():
+    call_command("load_demo")
+
+    # the school's dashboard, as its contact sees it: people met, on track, behind and exempt
+    board = hours_dashboard(User.objects.get(username="school-1"))
+    standings = {standing for standing, n in board.counts.items() if n}
+    assert {Standing.MET, Standing.ON_TRACK, Standing.BEHIND, Standing.EXEMPT} <= standings
+    exempt = Learner.objects.get(hour_exempt=True)
+    assert exempt.hour_exempt_reason == "年老体弱"
+    assert set(HourEntry.objects.values_list("source", flat=True)) >= {
+        HourSource.RECOGNISED,
+        HourSource.OFF_JOB,
+    }
+    assert {"全国党员干部现代远程教育平台", "中国教育干部网络学院"} <= set(
+        HourEntry.objects.values_list("platform", flat=True)
+    )
+    # the secretary's transcript spans the years, with her off-job training
+    secretary = transcript(Learner.objects.get(user__username="learner-2"))
+    assert secretary.required == 280
+    assert len([year for year in secretary.years if year.hours]) >= 3
+    assert any(year.off_job_hours for year in secretary.years)
+    # and the province sees the school among its schools
+    province = hours_dashboard(User.objects.get(username="prov-bj"))
+    assert "北京示范大学" in [row.name for row in province.schools if row.people]
