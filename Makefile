@@ -11,6 +11,7 @@ PORT ?= 8000
 run:
 	@./scripts/system-packages run
 	@$(MAKE) --no-print-directory install
+	$(MANAGE) make_signing_pair
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_catalog
 	$(MANAGE) load_demo

@@ -1,4 +1,5 @@
 import logging
+import os
 
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
@@ -26,6 +27,19 @@ class PortalConfig(AppConfig):
             )
         else:
             logger.info("Celery tasks are sent to the broker at %s.", settings.CELERY_BROKER_URL)
+
+        missing = [
+            str(path)
+            for path in (settings.PDF_SIGNING_KEY_FILE, settings.PDF_SIGNING_CERT_FILE)
+            if not os.access(path, os.R_OK)
+        ]
+        if missing:
+            logger.warning(
+                "PDF signing files are not readable (%s): certificates cannot be issued until "
+                "PDF_SIGNING_KEY_FILE and PDF_SIGNING_CERT_FILE name the academy's key and "
+                "certificate (development: manage.py make_signing_pair).",
+                ", ".join(missing),
+            )
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):
