@@ -13,12 +13,17 @@ from collections.abc import Iterator
 from django.core.files.storage import Storage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
 
 CHUNK_BYTES = 64 * 1024
 SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def _chunks(storage: Storage, name: str, start: int, length: int) -> Iterator[bytes]:
+    if isinstance(storage, S3Storage):
+        yield from _object_store_chunks(storage, name, start, length)
+        return
     with storage.open(name, "rb") as handle:
         handle.seek(start)
         left = length
@@ -28,6 +33,22 @@ def _chunks(storage: Storage, name: str, start: int, length: int) -> Iterator[by
                 return
             left -= len(data)
             yield data
+
+
+def _object_store_chunks(storage: S3Storage, name: str, start: int, length: int) -> Iterator[bytes]:
+    """Only the range asked for, fetched with a ranged GET: ``storage.open`` would first copy the
+    whole object (a 2 GB video for a 64 KB seek) to a temporary file."""
+    if length <= 0:
+        return
+    key = storage._normalize_name(clean_name(name))
+    answer = storage.connection.meta.client.get_object(
+        Bucket=storage.bucket_name, Key=key, Range=f"bytes={start}-{start + length - 1}"
+    )
+    body = answer["Body"]
+    try:
+        yield from body.iter_chunks(CHUNK_BYTES)
+    finally:
+        body.close()
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None | bool:

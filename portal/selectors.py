@@ -1,6 +1,9 @@
 import socket
 
+from django.conf import settings
+from django.core.files.storage import storages
 from django.db import connection
+from storages.backends.s3 import S3Storage
 
 from courses.models import Program
 
@@ -13,4 +16,13 @@ def health_report() -> dict:
         "database": connection.vendor,
         "programs": Program.objects.count(),
         "host": socket.gethostname(),
+        "storage": storage_place(),
     }
+
+
+def storage_place() -> str:
+    """Where the default storage keeps files; web and worker hosts must name the same place."""
+    storage = storages["default"]
+    if isinstance(storage, S3Storage):
+        return f"s3://{storage.bucket_name}/{storage.location}"
+    return f"file://{settings.MEDIA_ROOT}"

@@ -22,5 +22,8 @@ PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[development_fernet_
 PERSONAL_DATA_HASH_KEY = env("PERSONAL_DATA_HASH_KEY", default=SECRET_KEY + ":id-hash")
 # Every request closes its connection, so no server thread keeps the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-# Uploaded files of the tests go to a throw-away directory.
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-media-"))
+# Uploaded files of the tests go to a throw-away directory (the integration tests' worker is given
+# the test process's one in TEST_MEDIA_ROOT, so both see the same files).
+MEDIA_ROOT = Path(
+    env("TEST_MEDIA_ROOT", default="") or tempfile.mkdtemp(prefix="portal-test-media-")
+)

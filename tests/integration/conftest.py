@@ -60,13 +60,22 @@ def database_url_of_test_database() -> str:
 
 
 @pytest.fixture
-def celery_worker_process(postgres, redis_broker, tmp_path):
+def worker_env() -> dict[str, str]:
+    """Extra environment for the worker process; a test module overrides it, e.g. with
+    ``s3_storage.env()`` so that the worker stores files in the test's bucket (tests/storage.py)."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker_process(postgres, redis_broker, tmp_path, worker_env):
     """A real `celery worker` process on the test database, stopped after the test."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url_of_test_database(),
         "REDIS_URL": redis_broker,
+        "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        **worker_env,
     }
     log = tmp_path / "worker.log"
     hostname = f"test-worker-{os.getpid()}@%h"
