@@ -271,6 +271,7 @@ def register_defaults() -> None:
     _register_learning()
     register(AuditEvent, Rule(visible=_academy_rows, actions={}))
     register(User, Rule(visible=_admin_only_rows, actions={ADD: is_admin, CHANGE: is_admin}))
+    _register_certificates()
 
 
 def _register_learning() -> None:
@@ -342,3 +343,30 @@ def _hour_entry_rows(user: AnyUser) -> Q | None:
     if has_role(user, Role.LEARNER):
         return Q(learner__user_id=user.pk)
     return _institution_rows("learner__user__institution")(user)
+
+
+def _certificate_batch_rows(user: AnyUser) -> Q | None:
+    """A cohort batch: the academy all; a school those made for it (by anyone of its staff); a
+    province those of its schools."""
+    if is_academy(user):
+        return Q()
+    if has_role(user, Role.INSTITUTION_STAFF):
+        return Q(institution_id=user.institution_id)
+    if has_role(user, Role.PROVINCIAL_COORDINATOR):
+        return Q(institution__province_id=user.province_id)
+    return None
+
+
+def _register_certificates() -> None:
+    """Study-hour certificates: seen like their enrollment (the learner her own, the school that
+    enrolled her and its province, the academy); issued, revoked and reinstated by the academy."""
+    from certificates.models import Certificate, CertificateBatch
+
+    register(
+        Certificate,
+        Rule(
+            visible=_enrollment_rows_through("enrollment"),
+            actions={ADD: is_academy, CHANGE: is_academy},
+        ),
+    )
+    register(CertificateBatch, Rule(visible=_certificate_batch_rows, actions={}))

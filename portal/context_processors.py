@@ -20,6 +20,7 @@ def navigation(request):
             label = _("本单位") if user.role == Role.INSTITUTION_STAFF else _("参训单位")
             items.append((label, reverse("enrollment:institution-list")))
             items.append((_("学时统计"), reverse("learners:hours-dashboard")))
+            items.append((_("学时证明"), reverse("certificates:list")))
         if access.is_academy(user):
             items.append((_("期次"), reverse("courses:cohort-list")))
             items.append((_("心得批阅"), reverse("learners:essay-queue")))

@@ -175,3 +175,15 @@ def _keyed_hmac(key: str) -> hmac.HMAC:
 
 def mask_mobile(mobile: str) -> str:
     return mobile[:3] + "****" + mobile[-4:] if len(mobile) == 11 else mobile
+
+
+def mask_name(name: str) -> str:
+    """张*三 for a public page: the first and last characters of a name, the rest starred; a
+    two-character name keeps its first (张*), one character is starred. Characters, not code
+    units: a rare character (𠮷) is one."""
+    name = name.strip()
+    if len(name) <= 1:
+        return "*" * len(name)
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

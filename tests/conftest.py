@@ -21,6 +21,7 @@ from tests.factories import (
     StaffFactory,
 )
 from tests.receipts import submitted_receipt
+from tests.storage import s3_server, s3_storage  # noqa: F401 - fixtures for every test
 
 ROLES = [
     "anonymous",
@@ -32,6 +33,25 @@ ROLES = [
     "learner_a",
     "admin",
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def academy_signing_pair(tmp_path_factory):
+    """A development signing pair for the whole run (the academy's real one in production), set
+    in the settings and in the environment a test's Celery worker inherits: every test that
+    completes a place may issue a signed certificate."""
+    from django.conf import settings
+
+    from portal.signing import write_development_pair
+
+    directory = tmp_path_factory.mktemp("signing")
+    paths = (directory / "key.pem", directory / "cert.pem", directory / "ca.pem")
+    write_development_pair(*paths, organization="中国教育干部网络学院")
+    names = ("PDF_SIGNING_KEY_FILE", "PDF_SIGNING_CERT_FILE", "PDF_SIGNING_CHAIN_FILE")
+    for name, value in zip(names, paths, strict=True):
+        setattr(settings, name, str(value))
+        os.environ[name] = str(value)
+    return paths
 
 
 @pytest.fixture

@@ -141,6 +141,56 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+
+def s3_storage(
+    bucket: str,
+    *,
+    endpoint_url: str = "",
+    region: str = "",
+    access_key_id: str = "",
+    secret_access_key: str = "",
+    prefix: str = "",
+) -> dict:
+    """The default storage in an S3-compatible object store (AWS S3, MinIO, …), shared by every
+    web and worker host. Objects stay private: no ACL is set (the bucket's policy rules), URLs are
+    signed and short-lived, and a name never overwrites another file. Empty keys leave boto3 to
+    its own credential chain (an instance role)."""
+    given = {
+        "endpoint_url": endpoint_url,
+        "region_name": region,
+        "access_key": access_key_id,
+        "secret_key": secret_access_key,
+    }
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **{name: value for name, value in given.items() if value},
+            "bucket_name": bucket,
+            "location": prefix.strip("/"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            # Self-hosted servers (MinIO) answer on one host name: bucket in the path.
+            "addressing_style": "path" if endpoint_url else None,
+            # A file read back (a lesson video) spills to a temporary file past 2 MB, never memory.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
+
+
+S3_BUCKET = env("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = s3_storage(
+        S3_BUCKET,
+        endpoint_url=env("S3_ENDPOINT_URL", default=""),
+        region=env("S3_REGION", default=""),
+        access_key_id=env("S3_ACCESS_KEY_ID", default=""),
+        secret_access_key=env("S3_SECRET_ACCESS_KEY", default=""),
+        prefix=env("S3_PREFIX", default=""),
+    )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # The largest lesson video the academy may upload (bytes); uploads stream to disk, never memory.
@@ -285,7 +335,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint reports every step of every document at INFO; its warnings are what matter.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 # Days after a cohort's end in which a coordinator's judgement of work handed in on time (an essay,
@@ -295,3 +346,35 @@ COMPLETION_GRACE_DAYS = env.int("COMPLETION_GRACE_DAYS", default=30)
 # The party-member education plan's period (002_…: 2024–2028) over which hours are counted.
 HOUR_PLAN_START_YEAR = env.int("HOUR_PLAN_START_YEAR", default=2024)
 HOUR_PLAN_END_YEAR = env.int("HOUR_PLAN_END_YEAR", default=2028)
+
+# Study-hour certificates (学时证明). PORTAL_BASE_URL is the portal's public address, printed in the
+# certificate's QR code before the verification path (no trailing slash).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+CERTIFICATE_ISSUER = env("CERTIFICATE_ISSUER", default="中国教育干部网络学院")
+# A static file (PNG or SVG) printed as the issuer's seal.
+CERTIFICATE_SEAL_IMAGE = env("CERTIFICATE_SEAL_IMAGE", default="certificates/seal.svg")
+# Some provinces want the full resident ID number on an hour proof: on the PDF only, never on a page.
+CERTIFICATE_SHOW_FULL_ID = env.bool("CERTIFICATE_SHOW_FULL_ID", default=False)
+# The periodic sweep issues what a lost task left undone (the broker was down at completion time).
+CERTIFICATE_SWEEP_LIMIT = env.int("CERTIFICATE_SWEEP_LIMIT", default=200)
+# A batch task works this long, then sends itself again (well inside CELERY_TASK_TIME_LIMIT).
+CERTIFICATE_BATCH_BUDGET_SECONDS = env.int("CERTIFICATE_BATCH_BUDGET_SECONDS", default=120)
+# The academy's PAdES signature on the PDFs it issues (portal.signing): a PEM private key (its
+# passphrase, if any, in PDF_SIGNING_KEY_PASSPHRASE), its certificate and the CA certificates above
+# it (trusted when a PDF is verified; may be empty for a self-signed certificate). `make run` makes
+# a development pair here with `manage.py make_signing_pair`; production names real files.
+PDF_SIGNING_DIR = Path(env("PDF_SIGNING_DIR", default=str(BASE_DIR / "var" / "signing")))
+PDF_SIGNING_KEY_FILE = env("PDF_SIGNING_KEY_FILE", default=str(PDF_SIGNING_DIR / "signing-key.pem"))
+PDF_SIGNING_CERT_FILE = env(
+    "PDF_SIGNING_CERT_FILE", default=str(PDF_SIGNING_DIR / "signing-cert.pem")
+)
+PDF_SIGNING_CHAIN_FILE = env("PDF_SIGNING_CHAIN_FILE", default=str(PDF_SIGNING_DIR / "ca-cert.pem"))
+PDF_SIGNING_KEY_PASSPHRASE = env("PDF_SIGNING_KEY_PASSPHRASE", default="")
+PDF_SIGNING_REASON = env("PDF_SIGNING_REASON", default="学时证明")
+PDF_SIGNING_LOCATION = env("PDF_SIGNING_LOCATION", default="")
+CELERY_BEAT_SCHEDULE = {
+    "certificates-sweep": {
+        "task": "certificates.tasks.certificates_sweep_task",
+        "schedule": env.int("CERTIFICATE_SWEEP_SECONDS", default=300),
+    },
+}

@@ -34,6 +34,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 MAILERS = email_mailers(env.email("EMAIL_URL"))
+# Printed in every certificate's QR code: the public https address of the portal.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL").rstrip("/")
+if not PORTAL_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured("PORTAL_BASE_URL (https://portal.example.edu.cn) is required.")
 
 STORAGES = {
     **STORAGES,

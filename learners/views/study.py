@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certificates.selectors import certificate_states
 from learners.forms import EvaluationForm
 from learners.models import Enrollment, Evaluation, HourReminder, Learner
 from learners.selectors import (
@@ -35,8 +36,14 @@ def my_study(request):
         raise PermissionDenied
     today = timezone.localdate()
     enrollments = list(learner_enrollments(learner=request.user).order_by("-cohort__start_date"))
+    certificates = certificate_states(enrollments=enrollments)
     places = [
-        (progress.enrollment, progress, (progress.enrollment.cohort.end_date - today).days)
+        (
+            progress.enrollment,
+            progress,
+            (progress.enrollment.cohort.end_date - today).days,
+            certificates[progress.enrollment.pk],
+        )
         for progress in places_progress(enrollments)
     ]
     return render(

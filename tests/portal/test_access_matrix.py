@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import TokenProxy
 
+from certificates.models import Certificate, CertificateBatch
 from courses.models import Cohort, LiveSession, Program, Question, SimulationStage, SimulationStep
 from enrollment.models import Institution, Province, Receipt
 from learners.models import Enrollment, Essay, Learner, Post
@@ -114,6 +115,65 @@ def person_a_pk(world):
         },
     )
     return person.pk
+
+
+def certificate_a(world):
+    """learner_a's certificate (school_a's place), with a stored PDF (made once per test)."""
+    import datetime
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+
+    from certificates.models import Certificate
+
+    person_a_pk(world)
+    cohort = world.enrollment_a.cohort
+    certificate, made = Certificate.objects.get_or_create(
+        enrollment=world.enrollment_a,
+        defaults={
+            "serial": "2026-000001",
+            "learner": world.users["learner_a"],
+            "program": cohort.program,
+            "cohort": cohort,
+            "learner_name": "张三",
+            "institution_name": world.school_a.name,
+            "program_name": cohort.program.name,
+            "period_start": cohort.start_date,
+            "period_end": cohort.end_date,
+            "hours": Decimal("6"),
+            "theory_hours": Decimal("4"),
+            "issued_on": datetime.date(2026, 11, 1),
+            "issuer": "中国教育干部网络学院",
+        },
+    )
+    if made:
+        certificate.pdf.save("c.pdf", ContentFile(b"%PDF-1.7 stand-in"), save=True)
+    return certificate
+
+
+def certificate_a_pk(world):
+    return certificate_a(world).pk
+
+
+def certificate_a_token(world):
+    return certificate_a(world).token
+
+
+def batch_a_pk(world):
+    """school_a's zip of its certificates of learner_a's cohort, done (made once per test)."""
+    from django.core.files.base import ContentFile
+
+    from certificates.models import BatchKind, BatchStatus, CertificateBatch
+
+    batch, made = CertificateBatch.objects.get_or_create(
+        kind=BatchKind.ARCHIVE,
+        cohort=world.enrollment_a.cohort,
+        institution=world.school_a,
+        defaults={"requested_by": world.users["staff_a"], "status": BatchStatus.DONE},
+    )
+    if made:
+        batch.archive.save("a.zip", ContentFile(b"PK\x05\x06" + bytes(18)), save=True)
+    return batch.pk
 
 
 ACADEMY_ONLY = signed_in(DENY, coord_ug=OK, coord_voc=OK, admin=OK)
@@ -275,6 +335,38 @@ ROUTES: dict[str, Route] = {
     "learners:person-hours": Route(SCHOOL_A_SCOPE, {"pk": person_a_pk}),
     "learners:transcript-pdf": Route(signed_in(DENY)),
     "learners:hours-remind": Route(POST_ONLY),
+    # ---- certificates ----
+    "certificates:list": Route(INSTITUTION_ROLES),
+    "certificates:export": Route(INSTITUTION_ROLES),
+    # learner_a's certificate: her school and province, either desk; she downloads it from "My
+    # study" (its page is the staff's); another school: not found.
+    "certificates:detail": Route(
+        signed_in(DENY, staff_a=OK, prov_bj=OK, coord_ug=OK, coord_voc=OK, admin=OK),
+        {"pk": certificate_a_pk},
+    ),
+    "certificates:pdf": Route(
+        signed_in(DENY, staff_a=OK, prov_bj=OK, coord_ug=OK, coord_voc=OK, admin=OK, learner_a=OK),
+        {"pk": certificate_a_pk},
+    ),
+    "certificates:revoke": Route(POST_ONLY, {"pk": certificate_a_pk}),
+    "certificates:reinstate": Route(POST_ONLY, {"pk": certificate_a_pk}),
+    "certificates:regenerate": Route(POST_ONLY, {"pk": certificate_a_pk}),
+    "certificates:batch-start": Route(POST_ONLY),
+    "certificates:batch": Route(
+        signed_in(DENY, staff_a=OK, prov_bj=OK, coord_ug=OK, coord_voc=OK, admin=OK),
+        {"pk": batch_a_pk},
+    ),
+    "certificates:batch-status": Route(
+        signed_in(DENY, staff_a=OK, prov_bj=OK, coord_ug=OK, coord_voc=OK, admin=OK),
+        {"pk": batch_a_pk},
+    ),
+    "certificates:batch-download": Route(
+        signed_in(DENY, staff_a=OK, prov_bj=OK, coord_ug=OK, coord_voc=OK, admin=OK),
+        {"pk": batch_a_pk},
+    ),
+    # Anyone, signed in or not, verifies a certificate.
+    "certificates:verify-form": Route(everyone(OK)),
+    "certificates:verify": Route(everyone(OK), {"token": certificate_a_token}),
     # ---- lessons ----
     "learners:lessons": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk}),
     "learners:lesson": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk, "lesson": lesson_pk}),
@@ -391,6 +483,8 @@ ADMIN_VIEWERS = {
     Learner: ACADEMY,
     Post: ACADEMY,
     Essay: ACADEMY,
+    Certificate: ACADEMY,
+    CertificateBatch: ACADEMY,
     User: SUPERUSER,
     Group: SUPERUSER,
     TokenProxy: SUPERUSER,

@@ -111,6 +111,7 @@ def run_production_check(extra_env: dict) -> subprocess.CompletedProcess:
         "PERSONAL_DATA_KEYS": "x5Yf0Bq7c0Gqk2l3d9yR3pQ4mF6yG0s1vT8wZ2aB4cE=",
         "PERSONAL_DATA_HASH_KEY": "h" * 40,
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "PORTAL_BASE_URL": "https://portal.example.org",
         **extra_env,
     }
     return subprocess.run(
