@@ -21,7 +21,6 @@ from portal.validators import (
     taxpayer_id_format,
 )
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
 MAX_AMOUNT = Decimal("9999999999.99")  # what the columns hold: ten billion 元 less a fen
 MAX_FEE = Decimal("10000000.00")  # a negotiated fee, or a payment line, of one receipt
 
@@ -45,9 +44,14 @@ class Quote(models.Model):
     )
     version = models.PositiveSmallIntegerField(_("版本"), editable=False)
     reason = models.CharField(_("原因"), max_length=16, choices=QuoteReason.choices, editable=False)
-    total = models.DecimalField(_("合计（元）"), **MONEY, editable=False)
+    total = models.DecimalField(_("合计（元）"), max_digits=12, decimal_places=2, editable=False)
     previous_total = models.DecimalField(
-        _("上一版合计（元）"), **MONEY, null=True, blank=True, editable=False
+        _("上一版合计（元）"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
     )
     created_by = models.ForeignKey(
         "portal.User",
@@ -103,8 +107,10 @@ class QuoteLine(models.Model):
     fee_rule = models.CharField(_("收费方式"), max_length=20, editable=False)
     people = models.PositiveIntegerField(_("人数"), editable=False)
     quantity = models.PositiveIntegerField(_("计费数量"), editable=False)
-    unit_price = models.DecimalField(_("单价（元）"), **MONEY, editable=False)
-    amount = models.DecimalField(_("金额（元）"), **MONEY, editable=False)
+    unit_price = models.DecimalField(
+        _("单价（元）"), max_digits=12, decimal_places=2, editable=False
+    )
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2, editable=False)
     note = models.CharField(_("说明"), max_length=200, blank=True, editable=False)
 
     class Meta:
@@ -133,7 +139,10 @@ class NegotiatedFee(TimeStampedModel):
         related_name="negotiated_fee",
     )
     amount = models.DecimalField(
-        _("协商金额（元）"), **MONEY, validators=between(Decimal("0.01"), MAX_FEE)
+        _("协商金额（元）"),
+        max_digits=12,
+        decimal_places=2,
+        validators=between(Decimal("0.01"), MAX_FEE),
     )
     note = models.CharField(_("协商说明"), max_length=200, validators=[single_line_text])
     entered_by = models.ForeignKey(
@@ -212,7 +221,7 @@ class StatementLine(models.Model):
     booked_on = models.DateField(_("交易日期"), editable=False)
     payer_name = models.CharField(_("付款人"), max_length=100, editable=False)
     payer_account = models.CharField(_("付款账号"), max_length=40, blank=True, editable=False)
-    amount = models.DecimalField(_("金额（元）"), **MONEY, editable=False)
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2, editable=False)
     remark = models.CharField(_("附言"), max_length=200, blank=True, editable=False)
     status = models.CharField(_("状态"), max_length=16, choices=LineStatus.choices, editable=False)
     receipt = models.ForeignKey(
@@ -255,7 +264,7 @@ class LedgerEntry(models.Model):
         editable=False,
     )
     kind = models.CharField(_("类型"), max_length=16, choices=EntryKind.choices, editable=False)
-    amount = models.DecimalField(_("金额（元）"), **MONEY, editable=False)
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2, editable=False)
     booked_on = models.DateField(
         _("到账日期"), validators=[DateWithin(days_before=1825, days_after=0)], editable=False
     )
@@ -326,7 +335,10 @@ class Invoice(TimeStampedModel):
         validators=[taxpayer_id_format, taxpayer_id_checksum],
     )
     amount = models.DecimalField(
-        _("开票金额（元）"), **MONEY, validators=between(Decimal("0.01"), MAX_FEE)
+        _("开票金额（元）"),
+        max_digits=12,
+        decimal_places=2,
+        validators=between(Decimal("0.01"), MAX_FEE),
     )
     status = models.CharField(
         _("状态"),
