@@ -22,6 +22,7 @@ from enrollment.services.receipts import (
     seal_scan_suffix,
 )
 from enrollment.services.rosters import (
+    AMENDABLE,
     ROSTER_COLUMNS,
     RosterImportResult,
     roster_add_person,
@@ -30,6 +31,7 @@ from enrollment.services.rosters import (
 )
 
 __all__ = [
+    "AMENDABLE",
     "EDITABLE",
     "OPEN_STATUSES",
     "RECEIPT_FIELDS",

@@ -309,7 +309,12 @@ def _review(receipt: Receipt, *, by: User, to: str, comment: str, action: str, n
 
 @transaction.atomic
 def receipt_approve(*, receipt: Receipt, by: User, comment: str = "") -> Receipt:
-    return _review(
+    """Approve, and fix the receipt's quote (version 1) in the same transaction: a receipt with a
+    custom line whose negotiated fee is not entered is refused, so no approved receipt lacks one."""
+    from billing.models import QuoteReason
+    from billing.services.quotes import quote_fix
+
+    receipt = _review(
         receipt,
         by=by,
         to=ReceiptStatus.APPROVED,
@@ -317,6 +322,8 @@ def receipt_approve(*, receipt: Receipt, by: User, comment: str = "") -> Receipt
         action=_("通过"),
         needs_comment=False,
     )
+    quote_fix(receipt=receipt, by=by, reason=QuoteReason.APPROVAL)
+    return receipt
 
 
 @transaction.atomic

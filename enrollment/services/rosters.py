@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment import rosters
-from enrollment.models import OPEN_STATUSES, Receipt, ReceiptLine, RosterEntry
+from enrollment.models import OPEN_STATUSES, Receipt, ReceiptLine, ReceiptStatus, RosterEntry
 from enrollment.services.receipts import EDITABLE, _check_owner, _lock, _refuse_state
 from learners.models import Enrollment
-from portal import pii
-from portal.errors import ApplicationError
+from portal import access, pii
+from portal.errors import ApplicationError, PermissionRefused, StateConflict
 from portal.models import User
 from portal.services import audit_record
 
@@ -204,10 +204,47 @@ def _insert_roster(values: Iterable[tuple]) -> None:
             cursor.executemany(sql, list(values))
 
 
+# After approval, the academy desk of the receipt may still amend its roster (a school's late
+# change, phoned in) on lines not yet placed in a cohort: the line's headcount follows the roster
+# and the quote is fixed again, as a new version (billing.services.quotes).
+AMENDABLE = (ReceiptStatus.APPROVED,)
+
+
+def _amending(receipt: Receipt, by: User) -> bool:
+    return receipt.status in AMENDABLE and access.is_academy(by)
+
+
 def _check_roster_editable(receipt: Receipt, by: User) -> None:
+    if _amending(receipt, by):
+        if not access.can(by, access.VIEW, receipt):
+            raise PermissionRefused(_("只有受理该回执的学院项目负责人可以修改已通过回执的名单。"))
+        return
     _check_owner(receipt, by)
     if receipt.status not in EDITABLE:
         raise _refuse_state(receipt, _("修改名单"))
+
+
+def _check_unplaced(line: ReceiptLine) -> None:
+    if line.cohort_id is not None:
+        raise StateConflict(
+            _("「%(program)s」已编入期次，名单不能再修改。") % {"program": line.program.name}
+        )
+
+
+def _after_amendment(receipt: Receipt, by: User, lines: Iterable[ReceiptLine]) -> None:
+    """A roster changed: on an approved receipt, its lines' headcounts follow their roster and the
+    quote is fixed again (a new version only when the fee changed)."""
+    from billing.models import QuoteReason
+    from billing.services.quotes import QUOTED_STATUSES, quote_fix
+
+    if receipt.status not in QUOTED_STATUSES:
+        return
+    for line in lines:
+        count = line.roster.count()
+        if count and count != line.participants:
+            line.participants = count
+            line.save(update_fields=["participants"])
+    quote_fix(receipt=receipt, by=by, reason=QuoteReason.ROSTER)
 
 
 def _record_consent(receipt: Receipt, by: User, consent: bool) -> None:
@@ -237,6 +274,9 @@ def roster_import(*, receipt: Receipt, data: bytes, by: User, consent: bool) -> 
     """
     receipt = _lock(receipt)
     _check_roster_editable(receipt, by)
+    if _amending(receipt, by):
+        for line in receipt.lines.select_related("program"):
+            _check_unplaced(line)
     try:
         rows = rosters.read_roster(data)
     except rosters.RosterFileError as error:
@@ -258,6 +298,7 @@ def roster_import(*, receipt: Receipt, data: bytes, by: User, consent: bool) -> 
     _record_consent(receipt, by, consent)
     created = sum(len(line_rows) for line_rows in placed.values())
     audit_record(actor=by, action="roster.import", target=receipt, details={"rows": created})
+    _after_amendment(receipt, by, [])  # an import keeps every line's headcount
     return RosterImportResult(created=created, rows=rows)
 
 
@@ -279,9 +320,13 @@ def roster_add_person(
         receipt=receipt, program_id=entry.program_id, id_hash=entry.id_hash
     ).exists():
         raise ApplicationError(_("此人已在本回执的该班次名单中。"))
+    line = ReceiptLine.objects.select_related("program").get(pk=entry.line_id)
+    if _amending(receipt, by):
+        _check_unplaced(line)
     _record_consent(receipt, by, consent)
     entry.save()
     audit_record(actor=by, action="roster.add", target=receipt, details={"id": entry.id_masked})
+    _after_amendment(receipt, by, [line])
     return entry
 
 
@@ -289,5 +334,13 @@ def roster_add_person(
 def roster_remove_person(*, entry: RosterEntry, by: User) -> None:
     receipt = _lock(entry.receipt)
     _check_roster_editable(receipt, by)
+    line = ReceiptLine.objects.select_related("program").get(pk=entry.line_id)
+    if _amending(receipt, by):
+        _check_unplaced(line)
+        if line.roster.count() <= 1:
+            raise ApplicationError(
+                _("「%(program)s」只剩此 1 人，不能删除。") % {"program": line.program.name}
+            )
     audit_record(actor=by, action="roster.remove", target=receipt, details={"id": entry.id_masked})
     entry.delete()
+    _after_amendment(receipt, by, [line])

@@ -185,6 +185,8 @@ def _detail_context(request, receipt: Receipt, **extra) -> dict:
         "owner": owner,
         "editable": editable,
         "reviewer": access.is_academy(user) and receipt.status == ReceiptStatus.SUBMITTED,
+        # After approval the academy may still amend the roster (services.rosters.AMENDABLE).
+        "amendable": access.is_academy(user) and receipt.status in services.AMENDABLE,
         "may_receive_credentials": access.may_receive_credentials(user, receipt),
         "duplicates": cross_school_duplicates(receipt=receipt) if access.is_academy(user) else [],
         "upload_form": extra.pop("upload_form", None) or RosterUploadForm(),
