@@ -311,6 +311,18 @@ class LedgerEntry(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise LedgerEntryImmutable(_("收付款记录不能修改；如有差错，请另行登记退款或调整。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerEntryImmutable(_("收付款记录不能删除；如有差错，请另行登记退款或调整。"))
+
+
+class LedgerEntryImmutable(Exception):
+    """An entry of the ledger was about to be changed or deleted: never done."""
+
 
 class InvoiceStatus(models.TextChoices):
     REQUESTED = "requested", _("待开票")

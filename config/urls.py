@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("enrollment.urls")),
     path("", include("learners.urls")),
     path("", include("certificates.urls")),
+    path("", include("billing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

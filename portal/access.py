@@ -272,6 +272,9 @@ def register_defaults() -> None:
     register(AuditEvent, Rule(visible=_academy_rows, actions={}))
     register(User, Rule(visible=_admin_only_rows, actions={ADD: is_admin, CHANGE: is_admin}))
     _register_certificates()
+    _register_billing_ledger()
+    _register_billing_invoices()
+    _register_billing_quotes()
 
 
 def _register_learning() -> None:
@@ -370,3 +373,52 @@ def _register_certificates() -> None:
         ),
     )
     register(CertificateBatch, Rule(visible=_certificate_batch_rows, actions={}))
+
+
+def _school_staff_or_academy(user: AnyUser) -> bool:
+    return has_role(user, Role.INSTITUTION_STAFF) or is_academy(user)
+
+
+def _register_billing_invoices() -> None:
+    """Invoices: seen like their receipt (the school, its province, its academy desk; no learner);
+    requested by the school's staff or the academy, recorded by the academy."""
+    from billing.models import Invoice
+
+    register(
+        Invoice,
+        Rule(
+            visible=_institution_rows("receipt__institution"),
+            actions={ADD: _school_staff_or_academy, CHANGE: is_academy},
+        ),
+    )
+
+
+def _register_billing_ledger() -> None:
+    """Money received (the ledger) is seen like its receipt: the school, its province, the desk;
+    learners see no money. Bank statements are the academy's; only academy coordinators record
+    entries and import statements."""
+    from billing.models import BankStatement, LedgerEntry, StatementLine
+
+    register(
+        LedgerEntry,
+        Rule(visible=_institution_rows("receipt__institution"), actions={ADD: is_academy}),
+    )
+    statements = Rule(visible=_academy_rows, actions={ADD: is_academy, CHANGE: is_academy})
+    register(BankStatement, statements)
+    register(StatementLine, statements)
+
+
+def _register_billing_quotes() -> None:
+    """Quotes are seen like their receipt (the school, its province, its desk; no learner); they
+    are written only by the services. Negotiated fees are entered by the academy."""
+    from billing.models import NegotiatedFee, Quote, QuoteLine
+
+    register(Quote, Rule(visible=_institution_rows("receipt__institution"), actions={}))
+    register(QuoteLine, Rule(visible=_institution_rows("quote__receipt__institution"), actions={}))
+    register(
+        NegotiatedFee,
+        Rule(
+            visible=_institution_rows("line__receipt__institution"),
+            actions={ADD: is_academy, CHANGE: is_academy},
+        ),
+    )

@@ -24,7 +24,8 @@ def navigation(request):
         if access.is_academy(user):
             items.append((_("期次"), reverse("courses:cohort-list")))
             items.append((_("心得批阅"), reverse("learners:essay-queue")))
+            items.append((_("收款对账"), reverse("billing:receivables")))
+            items.append((_("开票申请"), reverse("billing:invoice-list")))
         if access.can_use_admin(user):
             items.append((_("管理后台"), reverse("admin:index")))
-    items.append((_("接口文档"), reverse("api-docs")))
     return {"nav_items": items}

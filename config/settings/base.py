@@ -378,3 +378,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.int("CERTIFICATE_SWEEP_SECONDS", default=300),
     },
 }
+
+# The academy's account printed on the payment notice (缴费通知单), from the training notice (section 四).
+BILLING_PAYEE = env("BILLING_PAYEE", default="国家教育行政学院")
+BILLING_BANK = env("BILLING_BANK", default="工行北京体育场支行")
+BILLING_ACCOUNT = env("BILLING_ACCOUNT", default="0200053009008801215")
+BILLING_INTERBANK_NUMBER = env("BILLING_INTERBANK_NUMBER", default="102100005307")
+# Days after a receipt's approval by which it should be paid; later, an unpaid balance is overdue.
+BILLING_PAYMENT_DAYS = env.int("BILLING_PAYMENT_DAYS", default=30)

@@ -185,6 +185,54 @@ API_POST_ONLY = {**everyone(METHOD), "anonymous": LOGIN, "learner_a": DENY}
 API_ACADEMY_POST_ONLY = signed_in(DENY, coord_ug=METHOD, coord_voc=METHOD, admin=METHOD)
 
 
+def quoted_receipt_a_pk(world):
+    """school_a's receipt, approved, with a current quote (payment notice and invoices)."""
+    from tests.billing.invoicing import quoted_receipt
+
+    return quoted_receipt(world).pk
+
+
+def receipt_a_line_pk(world):
+    """The (only) line of school_a's receipt (quotes: negotiated fees)."""
+    return world.receipt_a.lines.first().pk
+
+
+def invoice_a_pk(world):
+    """An invoice requested for school_a's quoted receipt (payment notice and invoices)."""
+    from billing.services.invoices import invoice_request
+    from enrollment.models import Receipt
+
+    receipt = Receipt.objects.get(pk=quoted_receipt_a_pk(world))
+    return invoice_request(receipt=receipt, by=world.users["staff_a"]).pk
+
+
+def statement_line_pk(world):
+    """An unmatched line of an imported bank statement (ledger)."""
+    import datetime
+    from decimal import Decimal
+
+    from billing.models import BankStatement, LineStatus, StatementLine
+
+    statement = BankStatement.objects.create(
+        sha256="0" * 64, filename="流水.xlsx", imported_by=world.users["coord_ug"]
+    )
+    return StatementLine.objects.create(
+        statement=statement,
+        row_number=5,
+        line_key="1" * 64,
+        booked_on=datetime.date(2026, 3, 1),
+        payer_name="某某单位",
+        amount=Decimal("100.00"),
+        status=LineStatus.UNMATCHED,
+    ).pk
+
+
+def statement_pk(world):
+    from billing.models import StatementLine
+
+    return StatementLine.objects.get(pk=statement_line_pk(world)).statement_id
+
+
 # learner_a's own study: only she reaches it; everybody else's "not found".
 LEARNER_A_ONLY = signed_in(DENY, learner_a=OK)
 
@@ -367,6 +415,29 @@ ROUTES: dict[str, Route] = {
     # Anyone, signed in or not, verifies a certificate.
     "certificates:verify-form": Route(everyone(OK)),
     "certificates:verify": Route(everyone(OK), {"token": certificate_a_token}),
+    # ---- billing: payment notice and invoices ----
+    # school_a's notice: its staff, its province, its desk; learners and others not found.
+    "billing:notice-pdf": Route(SCHOOL_A_SCOPE, {"pk": quoted_receipt_a_pk}),
+    "billing:invoice-request": Route(POST_ONLY, {"pk": quoted_receipt_a_pk}),
+    # The academy's invoice requests; a desk sees its schools' (school_a's: the 本科 desk).
+    "billing:invoice-list": Route(ACADEMY_ONLY),
+    "billing:invoice-export": Route(ACADEMY_ONLY),
+    "billing:invoice-record": Route(signed_in(DENY, coord_ug=OK, admin=OK), {"pk": invoice_a_pk}),
+    # ---- billing: ledger, bank statements, receivables (academy coordinators only) ----
+    # school_a's receipt: its desk records payments; its school and province read the balance
+    # on the receipt page (403 here); others, learners included, not found.
+    "billing:entry-add": Route(signed_in(DENY, coord_ug=OK, admin=OK), {"pk": receipt_a_pk}),
+    "billing:statement-import": Route(ACADEMY_ONLY),
+    "billing:statement-detail": Route(ACADEMY_ONLY, {"pk": statement_pk}),
+    "billing:statement-lines": Route(ACADEMY_ONLY),
+    "billing:statement-line-confirm": Route(POST_ONLY, {"pk": statement_line_pk}),
+    "billing:statement-line-ignore": Route(POST_ONLY, {"pk": statement_line_pk}),
+    "billing:receivables": Route(ACADEMY_ONLY),
+    "billing:receivables-export": Route(ACADEMY_ONLY),
+    # ---- billing: quotes ----
+    # The receipt form's fee estimate: whoever files or reviews receipts; learners see no money.
+    "billing:quote-estimate": Route(INSTITUTION_ROLES),
+    "billing:negotiated-fee": Route(POST_ONLY, {"pk": receipt_a_pk, "line": receipt_a_line_pk}),
     # ---- lessons ----
     "learners:lessons": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk}),
     "learners:lesson": Route(LEARNER_A_ONLY, {"pk": enrollment_a_pk, "lesson": lesson_pk}),

@@ -1,0 +1,1 @@
+"""Billing writes, one module per part: quotes, notices (and invoices), ledger."""

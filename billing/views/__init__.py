@@ -1,0 +1,1 @@
+"""Billing pages, one module per part; billing/urls.py joins their ``urlpatterns``."""
