@@ -30,8 +30,8 @@ class ReceiptForm(forms.ModelForm):
         model = Receipt
         fields = list(RECEIPT_FIELDS)  # seal_scan is handled by the service
         widgets = {
-            "preferred_start_date": forms.DateInput(attrs={"type": "date"}),
-            "filled_on": forms.DateInput(attrs={"type": "date"}),
+            "preferred_start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "filled_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "suggestions": forms.Textarea(attrs={"rows": 3}),
         }
 

@@ -50,7 +50,7 @@ class InvoiceRecordForm(forms.Form):
     )
     issued_on = forms.DateField(
         label=gettext_lazy("开票日期"),
-        widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}),
+        widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}, format="%Y-%m-%d"),
     )
 
 

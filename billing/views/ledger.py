@@ -86,7 +86,7 @@ class EntryForm(forms.Form):
     )
     booked_on = forms.DateField(
         label=gettext_lazy("到账日期"),
-        widget=forms.DateInput(attrs={**INPUT, "type": "date"}),
+        widget=forms.DateInput(attrs={**INPUT, "type": "date"}, format="%Y-%m-%d"),
     )
     payer_unit = forms.CharField(
         label=gettext_lazy("付款单位"),
