@@ -29,7 +29,7 @@ from django.core.validators import (
     MinLengthValidator,
     MinValueValidator,
 )
-from django.db import DataError, IntegrityError, models
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, models
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
@@ -126,6 +126,16 @@ def exception_handler(exc, context):
         return _error(
             _("数据已被其他操作修改，请刷新后重试。"), "conflict", status.HTTP_409_CONFLICT
         )
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database went away mid-request (restarted, connection dropped): nothing committed.
+        logger.error("API request lost its database: %s", exc)
+        response = _error(
+            _("数据库连接中断，本次操作没有完成，请稍后重试。"),
+            "unavailable",
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = "30"
+        return response
     if isinstance(exc, DataError):
         logger.warning("API write refused by the database: %s", type(exc).__name__)
         return _error(_("提交的数据超出允许的范围。"), "invalid", status.HTTP_400_BAD_REQUEST)

@@ -1,8 +1,10 @@
 import logging
 
 from django.conf import settings
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -57,7 +59,8 @@ class PasswordChangeRequiredMiddleware:
 
 
 class DatabaseRefusalMiddleware:
-    """A write the database itself refused reaches the user as a sentence, never as a 500.
+    """A write the database itself refused reaches the user as a sentence, never as a 500; so
+    does a database that could not be reached (its connection dropped mid-request): 503.
 
     The services check every rule first; what can still reach the database is a race (two
     requests creating the same thing at once), which its constraints refuse. The transaction
@@ -72,6 +75,8 @@ class DatabaseRefusalMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            return self.unavailable(exception)
         if isinstance(exception, IntegrityError):
             message, status = _("数据已被其他操作修改，请刷新页面后重试。"), 409
         elif isinstance(exception, DataError):
@@ -82,3 +87,13 @@ class DatabaseRefusalMiddleware:
         return render(
             request, "refused.html", {"status": status, "message": message}, status=status
         )
+
+    @staticmethod
+    def unavailable(exception: Exception) -> HttpResponse:
+        """The database went away (restarted, connection dropped): the transaction did not
+        commit. Rendered without the request's context processors, which would ask the database."""
+        logger.error("Database unavailable during a request: %s", exception)
+        page = render_to_string("503.html", {"language_code": translation.get_language()})
+        response = HttpResponse(page, status=503)
+        response["Retry-After"] = "30"
+        return response

@@ -1,7 +1,7 @@
 """Receipts (参训回执) and their workflow: draft, submit, return, approve, reject, withdraw."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
@@ -21,6 +21,7 @@ from enrollment.models import (
 )
 from enrollment.selectors import roster_problems
 from portal import access
+from portal.enqueue import enqueue
 from portal.errors import ApplicationError, PermissionRefused, StateConflict, validate_instance
 from portal.models import Role, User
 from portal.services import audit_record
@@ -162,7 +163,10 @@ def _record(receipt: Receipt, *, to: str, by: User, comment: str = "") -> Receip
     )
     from enrollment.tasks import notify_receipt_status_task
 
-    notify_receipt_status_task.delay_on_commit(transition.pk)
+    # After commit, and never raised into the request: with Redis down the change stands and the
+    # sweep (receipt_notifications_sweep) sends the email once the broker is back.
+    transition_id = transition.pk
+    transaction.on_commit(lambda: enqueue(notify_receipt_status_task, transition_id))
     return transition
 
 
@@ -383,3 +387,26 @@ def receipt_notify(*, transition_id: int) -> bool:
         transition.notified_at = timezone.now()
         transition.save(update_fields=["notified_at"])
     return True
+
+
+# Status changes whose email was not sent (the broker was down) are sent by the sweep for this
+# long; older ones are left, so that a long outage does not flood the liaisons with stale news.
+NOTIFICATION_SWEEP_HOURS = 48
+# A change this recent is left to the task sent at commit time.
+NOTIFICATION_SWEEP_GRACE_SECONDS = 60
+
+
+def receipt_notifications_sweep(*, limit: int = 200) -> int:
+    """Celery beat: send the status emails a lost task left unsent; the number sent. Safe to run
+    at any time (``receipt_notify`` sends each at most once)."""
+    now = timezone.now()
+    unsent = (
+        ReceiptTransition.objects.filter(
+            notified_at__isnull=True,
+            at__gte=now - timedelta(hours=NOTIFICATION_SWEEP_HOURS),
+            at__lte=now - timedelta(seconds=NOTIFICATION_SWEEP_GRACE_SECONDS),
+        )
+        .order_by("at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(receipt_notify(transition_id=transition_id) for transition_id in unsent)

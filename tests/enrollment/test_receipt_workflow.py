@@ -159,6 +159,38 @@ def test_a_notification_task_run_twice_sends_one_mail(world):
     assert ReceiptTransition.objects.get(pk=transition.pk).notified_at is not None
 
 
+def test_the_sweep_mails_the_changes_whose_task_was_lost_once_and_leaves_recent_and_old_ones(
+    world,
+):
+    from enrollment.services import receipt_notifications_sweep
+
+    # given three unsent changes: one lost minutes ago, one just made, one three days old
+    lost, recent, old = (
+        submitted_receipt(
+            world.school_a, world.users["staff_a"], people=1, serial_base=base
+        ).transitions.get()
+        for base in (80, 81, 82)
+    )
+    ReceiptTransition.objects.update(notified_at=None)
+    now = timezone.now()
+    ReceiptTransition.objects.filter(pk=lost.pk).update(at=now - datetime.timedelta(minutes=5))
+    ReceiptTransition.objects.filter(pk=old.pk).update(at=now - datetime.timedelta(days=3))
+    ReceiptTransition.objects.exclude(pk__in=[lost.pk, recent.pk, old.pk]).update(notified_at=now)
+    mail.outbox.clear()
+
+    # when the sweep runs twice
+    sent = [receipt_notifications_sweep(), receipt_notifications_sweep()]
+
+    # then only the lost one was mailed, once
+    assert sent == [1, 0]
+    assert len(mail.outbox) == 1
+    assert list(
+        ReceiptTransition.objects.filter(
+            notified_at__isnull=False, pk__in=[lost.pk, recent.pk, old.pk]
+        ).values_list("pk", flat=True)
+    ) == [lost.pk]
+
+
 def test_approving_a_draft_is_refused_and_changes_nothing(world):
     receipt = draft_receipt(world.school_a, world.users["staff_a"], people=1, serial_base=70)
 

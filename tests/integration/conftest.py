@@ -66,19 +66,18 @@ def worker_env() -> dict[str, str]:
     return {}
 
 
-@pytest.fixture
-def celery_worker_process(postgres, redis_broker, tmp_path, worker_env):
-    """A real `celery worker` process on the test database, stopped after the test."""
+def worker_start(*, broker: str, log, extra_env: dict[str, str], name: str) -> subprocess.Popen:
+    """Start a real `celery worker` process on the test database; returns once it answers a ping
+    (or fails the test, with its log). ``name`` tells it apart from another one started later."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url_of_test_database(),
-        "REDIS_URL": redis_broker,
+        "REDIS_URL": broker,
         "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        **worker_env,
+        **extra_env,
     }
-    log = tmp_path / "worker.log"
-    hostname = f"test-worker-{os.getpid()}@%h"
+    hostname = f"{name}-{os.getpid()}@%h"
     with log.open("w") as out:
         worker = subprocess.Popen(  # noqa: S603
             [
@@ -99,20 +98,32 @@ def celery_worker_process(postgres, redis_broker, tmp_path, worker_env):
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            pytest.fail(f"the worker exited early:\n{log.read_text()}")
+        replies = celery_app.control.ping(timeout=1)
+        if any(hostname.split("@")[0] in name for reply in replies for name in reply):
+            return worker
+    worker_stop(worker)
+    pytest.fail(f"the worker did not answer within 60 s:\n{log.read_text()}")
+
+
+def worker_stop(worker: subprocess.Popen) -> None:
+    worker.terminate()
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if worker.poll() is not None:
-                pytest.fail(f"the worker exited early:\n{log.read_text()}")
-            replies = celery_app.control.ping(timeout=1)
-            if any(hostname.split("@")[0] in name for reply in replies for name in reply):
-                break
-        else:
-            pytest.fail(f"the worker did not answer within 60 s:\n{log.read_text()}")
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+
+
+@pytest.fixture
+def celery_worker_process(postgres, redis_broker, tmp_path, worker_env):
+    """A real `celery worker` process on the test database, stopped after the test."""
+    worker = worker_start(
+        broker=redis_broker, log=tmp_path / "worker.log", extra_env=worker_env, name="test-worker"
+    )
+    try:
         yield worker
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        worker_stop(worker)

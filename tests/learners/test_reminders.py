@@ -91,3 +91,40 @@ def test_the_remind_button_posts_and_refuses_others(world, people, client_for):
     assert client_for(world.users["learner_a"]).post(url, {"learner": [1]}).status_code == 403
     assert client_for(world.users["coord_ug"]).post(url, {"learner": [1]}).status_code == 403
     assert HourReminder.objects.count() == 1
+
+
+def test_with_the_broker_down_the_reminders_stand_at_once_and_the_sweep_emails_them_once(
+    world, people, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    import datetime
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    from learners.services.reminders import hour_reminders_sweep
+    from learners.tasks import hour_reminder_email_task
+
+    mine, no_address, _ = people
+    attempts = []
+
+    def broker_down(*args):
+        attempts.append(args)
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    # given Redis is down when the school sends two reminders
+    monkeypatch.setattr(hour_reminder_email_task, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = hour_reminders_send(by=world.users["staff_a"], learner_ids=[mine.pk, no_address.pk])
+
+    # then both stand, and the request tried the broker once, not once per person
+    assert sent.sent == 2
+    assert len(attempts) == 1
+    assert mailoutbox == []
+
+    # when, minutes later, the sweep runs (twice)
+    HourReminder.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=5))
+    emailed = [hour_reminders_sweep(), hour_reminders_sweep()]
+
+    # then the one with an address is emailed, once
+    assert emailed == [1, 0]
+    assert [m.to for m in mailoutbox] == [["learner-a@example.edu.cn"]]

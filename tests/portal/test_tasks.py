@@ -26,6 +26,9 @@ def test_celery_is_configured_for_safe_delivery():
     assert conf.task_time_limit
     assert conf.task_soft_time_limit < conf.task_time_limit
     assert conf.task_publish_retry_policy["max_retries"] <= 3
+    # a killed worker's task is delivered again, but never while a live worker still runs it
+    # (the longest task) or holds it for a retry (the longest backoff, 600 s by default)
+    assert conf.broker_transport_options["visibility_timeout"] > max(conf.task_time_limit, 600)
 
 
 @pytest.fixture
