@@ -1,4 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from learners.models import Enrollment, Essay, Learner, Post
 from portal.admin_site import AccessModelAdmin
@@ -43,6 +46,15 @@ class LearnerAdmin(AccessModelAdmin):
     list_select_related = ("user", "issued_by")
     fields = ("name", "id_masked", "user", "issued_by", "created_at")
     readonly_fields = fields
+    actions = ["erase_on_request"]
+
+    @admin.action(description=_("应本人申请删除个人信息（逐人确认）"))
+    def erase_on_request(self, request, queryset):
+        """Erasure is confirmed one person at a time, on the page that says what it does."""
+        if queryset.count() != 1:
+            self.message_user(request, _("请只选择一名学员，逐人确认删除。"), messages.WARNING)
+            return None
+        return redirect(reverse("learners:person-erase", args=[queryset.get().pk]))
 
     def has_add_permission(self, request):
         return False

@@ -10,6 +10,7 @@ from learners.views import (
     hours,
     lessons,
     live,
+    privacy,
     reminders,
     simulation,
     study,
@@ -30,4 +31,5 @@ urlpatterns = [
     *hour_imports.urlpatterns,
     *reminders.urlpatterns,
     *dashboards.urlpatterns,
+    *privacy.urlpatterns,
 ]

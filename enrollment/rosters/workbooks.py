@@ -20,6 +20,7 @@ from enrollment.rosters.columns import (
     CellError,
     RosterRow,
 )
+from portal.pii import mask_id_number, mask_mobile, normalise_id_number
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="FFD9E1F2")
@@ -105,6 +106,9 @@ def error_workbook(rows: list[RosterRow], errors: list[CellError]) -> bytes:
     """The roster as read, each row's problems in a last column 错误, the faulty cells marked.
 
     Errors that belong to no row read (a headcount reported on the header, say) follow the rows.
+    Resident ID numbers and mobile numbers are masked (an ID keeps its area code and last four
+    characters, a mobile its first three and last four): the file lives a while in the cache, and
+    the user corrects her own spreadsheet, by row number, not this copy.
     """
     by_row: dict[int, list[CellError]] = defaultdict(list)
     for error in errors:
@@ -123,7 +127,12 @@ def error_workbook(rows: list[RosterRow], errors: list[CellError]) -> bytes:
     sheet.freeze_panes = "A2"
     for line, row in enumerate(rows, start=2):
         for n, column in enumerate(COLUMNS, start=1):
-            cell = sheet.cell(line, n, _clean_text(row.values.get(column.key, "")))
+            value = row.values.get(column.key, "")
+            if column.key == "id_number":
+                value = mask_id_number(normalise_id_number(value))
+            elif column.key == "mobile":
+                value = mask_mobile(value.strip())
+            cell = sheet.cell(line, n, _clean_text(value))
             cell.data_type = "s"  # text, never a formula, whatever it starts with
         row_errors = by_row.pop(row.row_number, [])
         if row_errors:

@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -40,7 +41,6 @@ from portal.forms import show_error
 from portal.models import Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ERROR_FILE_SECONDS = 3600
 
 TRANSITIONS = {
     "submit": services.receipt_submit,
@@ -253,7 +253,7 @@ def roster_upload_view(request, pk: int):
                 "receipt": receipt.pk,
                 "data": rosters.error_workbook(result.rows, result.errors),
             },
-            ERROR_FILE_SECONDS,
+            settings.ROSTER_ERROR_FILE_SECONDS,
         )
         context = _detail_context(
             request, receipt, upload_form=form, import_errors=result.errors, error_token=token

@@ -9,6 +9,7 @@ from enrollment.models import ReceiptLine, ReceiptStatus, RosterEntry
 from enrollment.services import receipt_mark_scheduled
 from learners.models import Enrollment, Learner
 from learners.services.hours import learners_categorised
+from learners.services.privacy import is_erased
 from portal import access, pii
 from portal.errors import PermissionRefused, StateConflict
 from portal.models import Role, User
@@ -71,6 +72,9 @@ def learners_for_roster(
         )
         user.institution_id = institution_id
     User.objects.bulk_update(moved, ["institution"])
+    _reopen_erased(
+        [learner for learner in learners.values() if is_erased(learner.user)], by_hash, by=by
+    )
     missing = [entry for h, entry in by_hash.items() if h not in learners]
     if missing:
         unusable = make_password(None)
@@ -109,6 +113,32 @@ def learners_for_roster(
         [(learners[h], entry.post, entry.party_status) for h, entry in by_hash.items()]
     )
     return learners
+
+
+def _reopen_erased(learners: list[Learner], by_hash: dict[str, RosterEntry], *, by: User) -> None:
+    """A person whose data was erased on her request, enrolled again by a school: her closed account
+    is opened afresh (a new login and initial password, the roster's name and mobile), while her kept
+    hour archive stays hers. The audit log records it, without personal data."""
+    for learner in learners:
+        entry, user = by_hash[learner.id_hash], learner.user
+        user.username = _new_usernames(1)[0]
+        user.full_name, user.mobile = entry.name, entry.mobile
+        user.password = make_password(None)
+        user.is_active, user.must_change_password = True, True
+        user.save(
+            update_fields=[
+                "username",
+                "full_name",
+                "mobile",
+                "password",
+                "is_active",
+                "must_change_password",
+            ]
+        )
+        learner.initial_password_encrypted = pii.encrypt(new_initial_password())
+        learner.issued_by_id = user.institution_id
+        learner.save(update_fields=["initial_password_encrypted", "issued_by"])
+        audit_record(actor=by, action="learner.reopen", target=user, details={})
 
 
 @transaction.atomic

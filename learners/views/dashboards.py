@@ -229,7 +229,13 @@ def person_hours(request, pk: int):
     return render(
         request,
         "learners/dashboard_person.html",
-        {"report": report, "bars": year_bars(report), "form": form, "editable": editable},
+        {
+            "report": report,
+            "bars": year_bars(report),
+            "form": form,
+            "editable": editable,
+            "may_erase": access.is_academy(request.user),
+        },
     )
 
 

@@ -382,6 +382,13 @@ ROUTES: dict[str, Route] = {
     # A person of school_a: her school, its province (read only) and its desk; others 404.
     "learners:person-hours": Route(SCHOOL_A_SCOPE, {"pk": person_a_pk}),
     "learners:transcript-pdf": Route(signed_in(DENY)),
+    # ---- personal data ----
+    # Her own data, from her account page: only a learner, only her own (no id in the URL).
+    "learners:my-data": Route(LEARNER_A_ONLY),
+    "learners:my-data-export": Route(LEARNER_A_ONLY),
+    # Erasure on request: the academy desk of her school (本科 for school_a) and administrators;
+    # the other desk, her school, her province and she herself are refused (not found).
+    "learners:person-erase": Route(signed_in(DENY, coord_ug=OK, admin=OK), {"pk": person_a_pk}),
     "learners:hours-remind": Route(POST_ONLY),
     # ---- certificates ----
     "certificates:list": Route(INSTITUTION_ROLES),
