@@ -1,5 +1,7 @@
 """Client address for rate limits and lockouts."""
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -21,4 +23,7 @@ def client_ip(request: HttpRequest) -> str:
     ]
     if len(forwarded) < proxies:
         return remote
-    return forwarded[-proxies]
+    try:  # what a misconfigured proxy count leaves to the client: not an address, not used
+        return str(ipaddress.ip_address(forwarded[-proxies]))
+    except ValueError:
+        return remote

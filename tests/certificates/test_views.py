@@ -258,3 +258,23 @@ def test_verification_is_rate_limited_per_address(world, certificate, client):
     assert answers[:30] == [200] * 30
     assert answers[30] == 429
     assert "查询过于频繁" in client.get(url).content.decode()
+
+
+def test_behind_our_proxy_verification_is_limited_per_visitor_not_per_proxy(
+    world, certificate, client, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1  # the proxy appends the visitor's address
+    url = reverse("certificates:verify", args=[certificate.token])
+
+    def lookup(visitor: str, claimed: str = "") -> int:
+        forwarded = f"{claimed}, {visitor}" if claimed else visitor
+        return client.get(url, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    assert [lookup("203.0.113.7") for _ in range(30)] == [200] * 30
+    assert lookup("203.0.113.7") == 429
+    # what the visitor writes herself, left of the proxy's entry, does not reset her limit
+    assert lookup("203.0.113.7", claimed="198.51.100.1") == 429
+    # another visitor behind the same proxy is not refused for the first one's lookups
+    assert lookup("203.0.113.8") == 200
+    # an entry that is no address (a proxy count set too high) counts as the proxy's own address
+    assert lookup("not-an-address") == 200

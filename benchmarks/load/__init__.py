@@ -1,0 +1,1 @@
+"""The load benchmark's pieces (`make bench-load`): settings, the world it runs on, the locustfile."""
