@@ -142,6 +142,12 @@ class ReceiptFilter(django_filters.FilterSet):
         self.form.fields["program"].widget.choices = everything + [
             (program.code, program.name) for program in Program.objects.order_by("position", "id")
         ]
+        for field in self.form.fields.values():  # the inbox page's form, in Bootstrap's look
+            small = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else ""
+            field.widget.attrs.setdefault("class", small or "form-control form-control-sm")
+        for name in ("submitted_from", "submitted_to"):
+            widget = self.form.fields[name].widget
+            widget.input_type, widget.format = "date", "%Y-%m-%d"
 
 
 def roster_problems(receipt: Receipt) -> list[str]:
