@@ -139,7 +139,8 @@ STATICFILES_DIRS = [
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Whole files or none: a write that fails (a full disk) leaves no partial file behind.
+    "default": {"BACKEND": "portal.storage.AtomicFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -250,6 +251,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The per-address limits (django-ratelimit, e.g. public certificate verification) see the same
+# client address: behind our proxy, REMOTE_ADDR would put every visitor in one bucket.
+RATELIMIT_IP_META_KEY = "portal.security.client_ip"
 
 # Personal data: resident ID numbers are encrypted (AES-256-GCM) with the first of PERSONAL_DATA_KEYS
 # (32-byte keys, base64url, e.g. from Fernet.generate_key(); older keys still decrypt) and found
@@ -289,9 +293,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 # The cache holds short-lived things shared by all web processes (a rejected roster's error file).
+# Bounded socket times: a Redis that is down makes a cache call fail fast, never hang a request.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("REDIS_URL"),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+        }
         if env("REDIS_URL", default="")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -320,6 +329,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     "max_retries": 1,
+    # With acks_late, a task whose worker died (killed, out of memory) stays unacknowledged in
+    # Redis and is delivered again once this many seconds have passed since it was sent. It must
+    # exceed the longest task (CELERY_TASK_TIME_LIMIT) and any countdown (retry backoffs), or a
+    # task still running would be delivered twice; every task is safe to run twice anyway.
+    "visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600),
+    # How often a worker looks for such abandoned tasks (seconds; one Redis scan each time).
+    "unacked_restore_interval": env.int("CELERY_BROKER_RESTORE_INTERVAL", default=30),
+    "unacked_restore_throttle": 1,
 }
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -373,10 +390,28 @@ PDF_SIGNING_CHAIN_FILE = env("PDF_SIGNING_CHAIN_FILE", default=str(PDF_SIGNING_D
 PDF_SIGNING_KEY_PASSPHRASE = env("PDF_SIGNING_KEY_PASSPHRASE", default="")
 PDF_SIGNING_REASON = env("PDF_SIGNING_REASON", default="学时证明")
 PDF_SIGNING_LOCATION = env("PDF_SIGNING_LOCATION", default="")
+# Retention of files holding personal data (portal/privacy.py): a refused roster's error file lives
+# in the cache this long (its ID numbers masked); roster files in storage (rosters/) and certificate
+# archives (zips of many people's PDFs) are deleted after these many days by the daily purge.
+ROSTER_ERROR_FILE_SECONDS = env.int("ROSTER_ERROR_FILE_SECONDS", default=3600)
+ROSTER_FILE_RETENTION_DAYS = env.int("ROSTER_FILE_RETENTION_DAYS", default=7)
+CERTIFICATE_ARCHIVE_RETENTION_DAYS = env.int("CERTIFICATE_ARCHIVE_RETENTION_DAYS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "certificates-sweep": {
         "task": "certificates.tasks.certificates_sweep_task",
         "schedule": env.int("CERTIFICATE_SWEEP_SECONDS", default=300),
+    },
+    "receipt-notifications-sweep": {
+        "task": "enrollment.tasks.receipt_notifications_sweep_task",
+        "schedule": env.int("RECEIPT_NOTIFICATION_SWEEP_SECONDS", default=300),
+    },
+    "hour-reminders-sweep": {
+        "task": "learners.tasks.hour_reminders_sweep_task",
+        "schedule": env.int("HOUR_REMINDER_SWEEP_SECONDS", default=300),
+    },
+    "personal-files-purge": {
+        "task": "portal.tasks.personal_files_purge_task",
+        "schedule": env.int("PERSONAL_FILES_PURGE_SECONDS", default=24 * 3600),
     },
 }
 
