@@ -73,7 +73,10 @@ def learners_for_roster(
         user.institution_id = institution_id
     User.objects.bulk_update(moved, ["institution"])
     _reopen_erased(
-        [learner for learner in learners.values() if is_erased(learner.user)], by_hash, by=by
+        [learner for learner in learners.values() if is_erased(learner.user)],
+        by_hash,
+        institution_id=institution_id,
+        by=by,
     )
     missing = [entry for h, entry in by_hash.items() if h not in learners]
     if missing:
@@ -115,7 +118,9 @@ def learners_for_roster(
     return learners
 
 
-def _reopen_erased(learners: list[Learner], by_hash: dict[str, RosterEntry], *, by: User) -> None:
+def _reopen_erased(
+    learners: list[Learner], by_hash: dict[str, RosterEntry], *, institution_id: int, by: User
+) -> None:
     """A person whose data was erased on her request, enrolled again by a school: her closed account
     is opened afresh (a new login and initial password, the roster's name and mobile), while her kept
     hour archive stays hers. The audit log records it, without personal data."""
@@ -136,7 +141,7 @@ def _reopen_erased(learners: list[Learner], by_hash: dict[str, RosterEntry], *, 
             ]
         )
         learner.initial_password_encrypted = pii.encrypt(new_initial_password())
-        learner.issued_by_id = user.institution_id
+        learner.issued_by_id = institution_id
         learner.save(update_fields=["initial_password_encrypted", "issued_by"])
         audit_record(actor=by, action="learner.reopen", target=user, details={})
 
