@@ -124,8 +124,9 @@ class Processes:
         for name, _ in list(reversed(self.running)):
             self.stop(name)
 
-    def log(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
+    def log(self, name: str, tail: int | None = 3000) -> str:
+        text = (self.logs / f"{name}.log").read_text(errors="replace")
+        return text if tail is None else text[-tail:]
 
 
 def wait_for(check, seconds: float, what: str, process: subprocess.Popen) -> None:
@@ -214,7 +215,9 @@ def main() -> bool:
             ],
             env,
         )
-        wait_for(lambda: " ready." in processes.log("worker"), 60, "the Celery worker", worker)
+        wait_for(
+            lambda: " ready." in processes.log("worker", tail=None), 60, "the Celery worker", worker
+        )
         web = processes.start(
             "gunicorn",
             [
