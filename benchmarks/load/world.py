@@ -222,6 +222,10 @@ def prepare(config_path: str) -> None:
             user.must_change_password = False  # she chose her own password at her first log-in
             user.save(update_fields=["username", "must_change_password"])
 
+    # A run started within a minute of the last one would find each learner's counting window
+    # still held by the previous run's tab (the single-window rule): those tabs are closed now.
+    Learner.objects.filter(user__in=learners).update(study_tab="", study_beat_at=None)
+
     lesson = Lesson.objects.filter(program=program, title=LESSON_TITLE).first()
     if lesson is None:
         lesson = Lesson(
