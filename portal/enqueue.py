@@ -25,3 +25,17 @@ def enqueue_each(task, ids) -> int:
             break
         sent += 1
     return sent
+
+
+def sweep_each(send, ids, *, what: str) -> int:
+    """A sweep's work: ``send(id)`` for every id, each on its own, so one that fails (an address
+    the mail server refuses) does not hold back the others; it stays unsent for the next sweep.
+    Only the failure's type is logged: a mail server's refusal quotes the recipient's address.
+    The number sent."""
+    sent = 0
+    for pk in ids:
+        try:
+            sent += bool(send(pk))
+        except Exception as error:  # noqa: BLE001 - whatever the mail server or template raised
+            logger.warning("%s %s not sent: %s", what, pk, type(error).__name__)
+    return sent

@@ -21,7 +21,7 @@ from enrollment.models import (
 )
 from enrollment.selectors import roster_problems
 from portal import access
-from portal.enqueue import enqueue
+from portal.enqueue import enqueue, sweep_each
 from portal.errors import ApplicationError, PermissionRefused, StateConflict, validate_instance
 from portal.models import Role, User
 from portal.services import audit_record
@@ -409,4 +409,6 @@ def receipt_notifications_sweep(*, limit: int = 200) -> int:
         .order_by("at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(receipt_notify(transition_id=transition_id) for transition_id in unsent)
+    return sweep_each(
+        lambda pk: receipt_notify(transition_id=pk), unsent, what="receipt status email"
+    )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from learners.hour_selectors import transcript
 from learners.models import HourReminder, Learner
 from portal import access
-from portal.enqueue import enqueue_each
+from portal.enqueue import enqueue_each, sweep_each
 from portal.errors import ApplicationError, PermissionRefused
 from portal.models import Role, User
 from portal.services import audit_record
@@ -110,4 +110,6 @@ def hour_reminders_sweep(*, limit: int = 500) -> int:
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(hour_reminder_email(reminder_id=reminder_id) for reminder_id in unsent)
+    return sweep_each(
+        lambda pk: hour_reminder_email(reminder_id=pk), unsent, what="hour reminder email"
+    )

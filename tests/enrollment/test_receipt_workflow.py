@@ -315,3 +315,46 @@ def test_the_inbox_page_costs_the_same_queries_for_3_or_30_receipts(world, clien
     with CaptureQueriesContext(connection) as many:
         client.get("/receipts/")
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_refused_email_holds_back_no_other_and_stays_unsent_for_the_next_sweep(
+    world, monkeypatch, caplog
+):
+    import smtplib
+
+    from enrollment.services import receipt_notifications_sweep
+
+    # given two lost changes, the first to an address the mail server refuses
+    refused, fine = (
+        submitted_receipt(
+            world.school_a, world.users["staff_a"], people=1, serial_base=base
+        ).transitions.get()
+        for base in (84, 85)
+    )
+    ReceiptTransition.objects.update(notified_at=timezone.now())
+    ReceiptTransition.objects.filter(pk__in=[refused.pk, fine.pk]).update(
+        notified_at=None, at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    ReceiptTransition.objects.filter(pk=fine.pk).update(
+        at=timezone.now() - datetime.timedelta(minutes=4)
+    )
+    Receipt.objects.filter(pk=refused.receipt_id).update(liaison_email="refused@example.edu.cn")
+    real_send = mail.get_connection().__class__.send_messages
+
+    def send_messages(connection, messages):
+        if any("refused@example.edu.cn" in m.to for m in messages):
+            raise smtplib.SMTPRecipientsRefused({"refused@example.edu.cn": (550, b"no")})
+        return real_send(connection, messages)
+
+    monkeypatch.setattr(mail.get_connection().__class__, "send_messages", send_messages)
+    mail.outbox.clear()
+
+    # when the sweep runs
+    sent = receipt_notifications_sweep()
+
+    # then the other change is mailed, the refused one waits, and the log names no address
+    assert sent == 1
+    assert len(mail.outbox) == 1
+    assert ReceiptTransition.objects.get(pk=fine.pk).notified_at is not None
+    assert ReceiptTransition.objects.get(pk=refused.pk).notified_at is None
+    assert "refused@example.edu.cn" not in caplog.text
